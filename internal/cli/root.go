@@ -1,0 +1,137 @@
+// Package cli is Fundament's command line: flags, wiring and rendering of
+// results. Each command group lives in its own file; the work itself is
+// done by the packages below (model, validate, secrets, scaffold, ...).
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes, as documented in the README: scripts and CI depend on them.
+const (
+	ExitOK      = 0
+	ExitNotOK   = 1 // the thing checked is not OK: invalid config, failed run
+	ExitUsage   = 2 // the command line itself is wrong
+	ExitChanges = 2 // --detailed-exitcode: the plan has changes (later issues)
+)
+
+// globals are the flags every command shares.
+type globals struct {
+	repo   string
+	output string
+	stdout io.Writer
+	stderr io.Writer
+}
+
+// exitError carries an exit code out of a command. A command that already
+// printed why it failed returns one with a nil err.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// notOK ends a command with exit code 1 after it reported the problem.
+func notOK() error { return &exitError{code: ExitNotOK} }
+
+// Execute runs the command line and returns the process exit code.
+func Execute(args []string, stdout, stderr io.Writer) int {
+	root := newRoot(stdout, stderr)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintf(stderr, "error: %s\n", ee.err)
+		}
+		return ee.code
+	}
+	// Anything cobra rejects before a command runs is a usage error.
+	fmt.Fprintf(stderr, "error: %s\n", err)
+	fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", commandPath(root, args))
+	return ExitUsage
+}
+
+func newRoot(stdout, stderr io.Writer) *cobra.Command {
+	g := &globals{stdout: stdout, stderr: stderr}
+	root := &cobra.Command{
+		Use:   "fundament",
+		Short: "Deploy and operate a sovereign cloud from one configuration repository",
+		Long: `Fundament deploys and operates the infrastructure layer of a sovereign cloud
+(OpenStack, Ceph, OVN, a SONiC leaf-spine fabric, Kubernetes) from one
+declarative configuration repository.`,
+		Example: `  fundament init --template lab mycloud
+  fundament validate --repo mycloud
+  fundament inventory --repo mycloud -o json`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if g.output != "text" && g.output != "json" {
+				return fmt.Errorf("invalid value %q for -o/--output: use text or json", g.output)
+			}
+			return nil
+		},
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.PersistentFlags().StringVar(&g.repo, "repo", ".", "the configuration repository `DIR`")
+	root.PersistentFlags().StringVarP(&g.output, "output", "o", "text", "output format: text or json")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
+
+	root.AddCommand(
+		newValidateCmd(g),
+		newInventoryCmd(g),
+		newInitCmd(g),
+		newSecretsCmd(g),
+		newVersionCmd(g),
+	)
+	wrapRunErrors(root)
+	return root
+}
+
+// wrapRunErrors makes every error a command's RunE returns an exit-1
+// failure, so that only errors cobra raises itself (bad flags, wrong
+// arguments, unknown commands) end as usage errors with exit code 2.
+func wrapRunErrors(cmd *cobra.Command) {
+	if run := cmd.RunE; run != nil {
+		cmd.RunE = func(c *cobra.Command, args []string) error {
+			err := run(c, args)
+			var ee *exitError
+			if err != nil && !errors.As(err, &ee) {
+				return &exitError{code: ExitNotOK, err: err}
+			}
+			return err
+		}
+	}
+	for _, sub := range cmd.Commands() {
+		wrapRunErrors(sub)
+	}
+}
+
+func commandPath(root *cobra.Command, args []string) string {
+	if cmd, _, err := root.Find(args); err == nil && cmd != nil {
+		return cmd.CommandPath()
+	}
+	return root.Name()
+}
+
+// examples indents example lines the way cobra prints them.
+func examples(lines ...string) string {
+	return "  " + strings.Join(lines, "\n  ")
+}

@@ -1,0 +1,142 @@
+package secrets
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+)
+
+// Kind selects how a secret value is generated.
+type Kind string
+
+const (
+	// Password is a random string over the URL-safe alphabet
+	// A-Z a-z 0-9 - _ ; Length in characters (default 32, minimum 16).
+	// The zero Kind ("") means Password.
+	Password Kind = "password"
+	// Hex is Length random bytes (default 32, minimum 16), hex encoded
+	// (2*Length characters).
+	Hex Kind = "hex"
+	// FernetKey is 32 random bytes, base64url encoded with padding, as used
+	// for Keystone fernet/credential keys. Length must be 0 or 32.
+	FernetKey Kind = "fernet-key"
+	// Token is a random UUID (version 4 layout). Length must be 0 or 36.
+	Token Kind = "token"
+)
+
+const (
+	defaultPasswordLength = 32
+	minPasswordLength     = 16
+	maxPasswordLength     = 4096
+	defaultHexBytes       = 32
+	minHexBytes           = 16
+	maxHexBytes           = 2048
+	fernetKeyBytes        = 32
+	tokenLength           = 36
+)
+
+// passwordAlphabet has exactly 64 symbols, so a random byte masked with 63
+// selects one uniformly (no modulo bias).
+const passwordAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+// Spec describes a secret to generate.
+type Spec struct {
+	// Name of the secret; see ValidateName.
+	Name string
+	// Kind of value; "" means Password.
+	Kind Kind
+	// Length: characters for Password, bytes for Hex; 0 means the default.
+	// Must be 0 (or the fixed size) for FernetKey and Token.
+	Length int
+	// Description is informational for callers (not stored).
+	Description string
+}
+
+// normalize validates sp and fills in defaults.
+func (sp Spec) normalize() (Spec, error) {
+	if err := ValidateName(sp.Name); err != nil {
+		return sp, err
+	}
+	if sp.Kind == "" {
+		sp.Kind = Password
+	}
+	bad := func(format string, args ...any) (Spec, error) {
+		return sp, fmt.Errorf("secret %q (%s): %s", sp.Name, sp.Kind, fmt.Sprintf(format, args...))
+	}
+	switch sp.Kind {
+	case Password:
+		if sp.Length == 0 {
+			sp.Length = defaultPasswordLength
+		}
+		if sp.Length < minPasswordLength || sp.Length > maxPasswordLength {
+			return bad("length %d out of range [%d, %d] characters", sp.Length, minPasswordLength, maxPasswordLength)
+		}
+	case Hex:
+		if sp.Length == 0 {
+			sp.Length = defaultHexBytes
+		}
+		if sp.Length < minHexBytes || sp.Length > maxHexBytes {
+			return bad("length %d out of range [%d, %d] bytes", sp.Length, minHexBytes, maxHexBytes)
+		}
+	case FernetKey:
+		if sp.Length != 0 && sp.Length != fernetKeyBytes {
+			return bad("length must be 0 or %d (fernet keys are always %d bytes)", fernetKeyBytes, fernetKeyBytes)
+		}
+		sp.Length = fernetKeyBytes
+	case Token:
+		if sp.Length != 0 && sp.Length != tokenLength {
+			return bad("length must be 0 or %d (tokens are UUIDs)", tokenLength)
+		}
+		sp.Length = tokenLength
+	default:
+		return sp, fmt.Errorf("secret %q: unknown kind %q (want %s, %s, %s or %s)", sp.Name, sp.Kind, Password, Hex, FernetKey, Token)
+	}
+	return sp, nil
+}
+
+// generateValue returns a fresh random value for a normalized spec, using
+// crypto/rand only.
+func generateValue(sp Spec) (string, error) {
+	switch sp.Kind {
+	case Password:
+		b, err := randomBytes(sp.Length)
+		if err != nil {
+			return "", err
+		}
+		for i := range b {
+			b[i] = passwordAlphabet[b[i]&63]
+		}
+		return string(b), nil
+	case Hex:
+		b, err := randomBytes(sp.Length)
+		if err != nil {
+			return "", err
+		}
+		return hex.EncodeToString(b), nil
+	case FernetKey:
+		b, err := randomBytes(fernetKeyBytes)
+		if err != nil {
+			return "", err
+		}
+		return base64.URLEncoding.EncodeToString(b), nil
+	case Token:
+		b, err := randomBytes(16)
+		if err != nil {
+			return "", err
+		}
+		b[6] = b[6]&0x0f | 0x40 // version 4
+		b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
+		h := hex.EncodeToString(b)
+		return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32], nil
+	}
+	return "", fmt.Errorf("unknown kind %q", sp.Kind)
+}
+
+func randomBytes(n int) ([]byte, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return nil, fmt.Errorf("reading random bytes: %w", err)
+	}
+	return b, nil
+}

@@ -1,0 +1,69 @@
+// Package validate holds the semantic rules of a configuration
+// repository: everything that is well-formed YAML of the right shape but
+// still not a cloud that can work. Each rule has a stable id that appears
+// in its diagnostics and in docs/config-reference.md, and a case in
+// testdata/invalid/ that shows the exact diagnostic it produces.
+package validate
+
+import (
+	"sort"
+
+	"github.com/fundament-cloud/fundament/internal/diag"
+	"github.com/fundament-cloud/fundament/internal/model"
+)
+
+// Rule is one semantic check.
+type Rule struct {
+	ID      string
+	Summary string
+	check   func(*checker)
+}
+
+var registry []Rule
+
+// register adds rules; each rule file calls it from init.
+func register(rs ...Rule) { registry = append(registry, rs...) }
+
+// Rules lists the rules by id, for documentation and `fundament validate --rules`.
+func Rules() []Rule {
+	out := append([]Rule(nil), registry...)
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// checker is what a rule sees: the cloud, indexes built once, and the
+// list to report into.
+type checker struct {
+	c        *model.Cloud
+	d        *diag.List
+	hosts    map[string]*model.Host
+	switches map[string]*model.Switch
+	networks map[string]*model.LogicalNetwork
+	services []*model.Service
+}
+
+// Validate runs every rule over a loaded cloud and returns what they found.
+// It works on partial models too (after load errors), so that one run
+// reports as much as it can.
+func Validate(c *model.Cloud) *diag.List {
+	ck := &checker{
+		c:        c,
+		d:        &diag.List{},
+		hosts:    c.HostsByName(),
+		switches: c.SwitchesByName(),
+		networks: c.NetworksByName(),
+		services: c.ServiceList(),
+	}
+	for _, r := range registry {
+		r.check(ck)
+	}
+	return ck.d
+}
+
+// Check loads and validates the repository in dir: the one call the CLI
+// and the later stages make.
+func Check(dir string) (*model.Cloud, *diag.List) {
+	c, d := model.Load(dir)
+	d.Append(Validate(c))
+	return c, d
+}
