@@ -101,8 +101,34 @@ declarative configuration repository.`,
 		newSecretsCmd(g),
 		newVersionCmd(g),
 	)
+	addCompletionExamples(root)
 	wrapRunErrors(root)
 	return root
+}
+
+// addCompletionExamples creates cobra's completion command now (it would
+// otherwise appear only at Execute) so that it, too, has examples.
+func addCompletionExamples(root *cobra.Command) {
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() != "completion" {
+			continue
+		}
+		c.Example = examples("fundament completion bash > /etc/bash_completion.d/fundament",
+			"fundament completion zsh > \"${fpath[1]}/_fundament\"")
+		for _, sh := range c.Commands() {
+			switch sh.Name() {
+			case "bash":
+				sh.Example = examples("source <(fundament completion bash)", "fundament completion bash > /etc/bash_completion.d/fundament")
+			case "zsh":
+				sh.Example = examples("fundament completion zsh > \"${fpath[1]}/_fundament\"")
+			case "fish":
+				sh.Example = examples("fundament completion fish > ~/.config/fish/completions/fundament.fish")
+			case "powershell":
+				sh.Example = examples("fundament completion powershell | Out-String | Invoke-Expression")
+			}
+		}
+	}
 }
 
 // wrapRunErrors makes every error a command's RunE returns an exit-1

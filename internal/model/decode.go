@@ -82,10 +82,16 @@ func (d *decoder) pos(n *yaml.Node) diag.Pos {
 }
 
 func (d *decoder) errorf(n *yaml.Node, rule, format string, args ...any) {
+	d.report(n, rule, "", format, args...)
+}
+
+// report records an error at n. A mistake inside an anchor would be
+// reported again for every alias of it; once is enough, so errors are
+// known by position, rule and what (where one node can have several
+// errors of a rule, the field each is about).
+func (d *decoder) report(n *yaml.Node, rule, what, format string, args ...any) {
 	pos := d.pos(n)
-	// A mistake inside an anchor would be reported again for every alias
-	// of it; once is enough.
-	k := aliasReport{pos, rule}
+	k := aliasReport{pos, rule, what}
 	if d.aliasDepth > 0 && d.reported[k] {
 		return
 	}
@@ -102,8 +108,8 @@ func (d *decoder) errorf(n *yaml.Node, rule, format string, args ...any) {
 }
 
 type aliasReport struct {
-	pos  diag.Pos
-	rule string
+	pos        diag.Pos
+	rule, what string
 }
 
 // The path of the value being decoded ("hosts[3].interfaces[0].mtu") is
@@ -464,9 +470,9 @@ func (d *decoder) structure(n *yaml.Node, v reflect.Value) {
 			continue
 		}
 		if kn := findKey(n, len(n.Content), f.name); kn != nil {
-			d.errorf(kn, RuleRequired, "%s: required field %q has no value", d.where(), f.name)
+			d.report(kn, RuleRequired, f.name, "%s: required field %q has no value", d.where(), f.name)
 		} else {
-			d.errorf(n, RuleRequired, "%s: missing required field %q", d.where(), f.name)
+			d.report(n, RuleRequired, f.name, "%s: missing required field %q", d.where(), f.name)
 		}
 	}
 }

@@ -200,6 +200,15 @@ networks: []
 `, []string{
 			`inventory/a.yaml:5:27: error: hosts[0].interfaces[0].mac: expected a MAC address (such as 52:54:00:12:34:56), got "nope": not a 48-bit MAC address [schema.type]`,
 		}},
+		{"several mistakes in an anchor outside the decoded values", inv, `x: &h {rack: [r1], ssh: {port: x}}
+hosts: [*h, *h]
+`, []string{
+			`inventory/a.yaml:1:1: error: unknown field "x" in the top level [schema.unknown-field]`,
+			`inventory/a.yaml:1:14: error: hosts[0].rack: expected a string, got a list [schema.type]`,
+			`inventory/a.yaml:1:32: error: hosts[0].ssh.port: expected an integer, got string "x" [schema.type]`,
+			`inventory/a.yaml:2:9: error: hosts[0]: missing required field "name" [schema.required]`,
+			`inventory/a.yaml:2:9: error: hosts[0]: missing required field "roles" [schema.required]`,
+		}},
 		{"empty list items and map values", inv, `hosts:
   -
   - name: a

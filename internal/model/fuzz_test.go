@@ -3,6 +3,7 @@ package model
 import (
 	"bytes"
 	"reflect"
+	"slices"
 	"strconv"
 	"testing"
 	"testing/fstest"
@@ -45,6 +46,10 @@ func FuzzLoad(f *testing.F) {
 		}
 		if c == nil {
 			t.Fatal("LoadFS returned no model")
+		}
+		// Files are parsed concurrently: the outcome must not depend on it.
+		if _, again := LoadFS(fuzzRepo(data)); !slices.Equal(again.Items(), diags.Items()) {
+			t.Errorf("a second load differs:\n%v\n%v", again.Items(), diags.Items())
 		}
 		if path := findNil(reflect.ValueOf(c).Elem(), "cloud"); path != "" {
 			t.Errorf("nil in the model at %s", path)

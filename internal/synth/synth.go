@@ -61,8 +61,8 @@ const (
 // leaves' QSFP28 ports are broken out 4x25G for hosts) until the spines
 // have a port for two uplinks of every leaf.
 func Plan(hosts, switches int) (*Layout, error) {
-	if hosts < 9 {
-		return nil, fmt.Errorf("synth: %d hosts: a production cloud needs at least 9 (3 control, 3 network, 3 storage)", hosts)
+	if hosts < 10 {
+		return nil, fmt.Errorf("synth: %d hosts: a production cloud needs at least 10 (3 control, 3 network, 3 storage, 1 compute)", hosts)
 	}
 	leaf, ok1 := hwsku.Lookup(LeafHWSKU)
 	spine, ok2 := hwsku.Lookup(SpineHWSKU)

@@ -1,6 +1,7 @@
 package synth_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,23 +11,27 @@ import (
 	"github.com/fundament-cloud/fundament/internal/validate"
 )
 
-// A small generated repository is a valid production cloud: no errors
+// Small generated repositories are valid production clouds: no errors
 // and no warnings.
-func TestSmallRepoIsValid(t *testing.T) {
-	dir := t.TempDir()
-	if err := synth.Repo(dir, 60, 8); err != nil {
-		t.Fatal(err)
-	}
-	c, d := validate.Check(dir)
-	for _, x := range d.Items() {
-		t.Error(x)
-	}
-	if len(c.Hosts) != 60 || len(c.Network.Switches) != 8 {
-		t.Errorf("got %d hosts and %d switches, want 60 and 8", len(c.Hosts), len(c.Network.Switches))
-	}
-	files, _ := filepath.Glob(filepath.Join(dir, "inventory", "*.yaml"))
-	if len(files) != 3 {
-		t.Errorf("got %d inventory files, want one per rack (3)", len(files))
+func TestSmallReposAreValid(t *testing.T) {
+	for _, tc := range []struct{ hosts, switches, racks int }{{10, 8, 3}, {60, 8, 3}, {400, 24, 10}} {
+		t.Run(fmt.Sprintf("%d-hosts-%d-switches", tc.hosts, tc.switches), func(t *testing.T) {
+			dir := t.TempDir()
+			if err := synth.Repo(dir, tc.hosts, tc.switches); err != nil {
+				t.Fatal(err)
+			}
+			c, d := validate.Check(dir)
+			for _, x := range d.Items() {
+				t.Error(x)
+			}
+			if len(c.Hosts) != tc.hosts || len(c.Network.Switches) != tc.switches {
+				t.Errorf("got %d hosts and %d switches, want %d and %d", len(c.Hosts), len(c.Network.Switches), tc.hosts, tc.switches)
+			}
+			files, _ := filepath.Glob(filepath.Join(dir, "inventory", "*.yaml"))
+			if len(files) != tc.racks {
+				t.Errorf("got %d inventory files, want one per rack (%d)", len(files), tc.racks)
+			}
+		})
 	}
 }
 
@@ -57,7 +62,7 @@ func TestPlanRejects(t *testing.T) {
 		hosts, switches int
 		want            string
 	}{
-		{5, 8, "at least 9"},
+		{9, 8, "at least 10"},
 		{60, 7, "at least 2 spines"},
 		{5000, 100, "more than a leaf has ports for"},
 		{60, 100, "too many"},
