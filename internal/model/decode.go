@@ -373,12 +373,16 @@ func (d *decoder) mapping(n *yaml.Node, v reflect.Value, rec *Meta, key string) 
 		if skipNull && absent(vn) {
 			return
 		}
+		var sub string
 		if rec != nil {
-			rec.set(key+"."+k, d.pos(vn))
+			sub = key + "." + k
+			rec.set(sub, d.pos(vn))
 		}
 		elem := reflect.New(t.Elem()).Elem()
 		mark := d.pushKey(k)
-		d.value(vn, elem, nil, "")
+		// Lists and maps inside the map record their elements under
+		// "key.k[i]" too (ceph.osds.per_host.HOST[i]).
+		d.value(vn, elem, rec, sub)
 		d.pop(mark)
 		m.SetMapIndex(reflect.ValueOf(k).Convert(t.Key()), elem)
 	})

@@ -47,8 +47,7 @@ func checkOSDDevices(ck *checker) {
 				continue
 			}
 			if source == model.OSDSourcePerHost {
-				// The decoder records where a per_host list is, not its items.
-				ck.d.Errorf(osds.At("per_host."+h.Name), RuleCephOSDDeviceUndeclared,
+				ck.d.Errorf(osds.At(indexed("per_host."+h.Name, j)), RuleCephOSDDeviceUndeclared,
 					"ceph.osds.per_host gives host %s OSD device %q, but the host %s; add the device to its disks",
 					h.Name, dev, disksOf(h))
 				continue

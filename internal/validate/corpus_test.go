@@ -134,3 +134,17 @@ func write(t *testing.T, path string, data []byte) {
 		t.Fatal(err)
 	}
 }
+
+// docs/config-reference.md documents every rule; a rule added without
+// its documentation fails here.
+func TestEveryRuleIsDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/config-reference.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range Rules() {
+		if !strings.Contains(string(doc), "`"+r.ID+"`") {
+			t.Errorf("rule %s is not in docs/config-reference.md", r.ID)
+		}
+	}
+}
