@@ -16,6 +16,7 @@ all: build
 deps:
 	@command -v $(GO) >/dev/null || { echo "Go is missing: install Go 1.26 into /usr/local/go"; exit 1; }
 	$(GO) mod download
+	bash .ci/apt-deps
 
 ## build: the fundament binary in bin/
 build:
