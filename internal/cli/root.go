@@ -99,6 +99,12 @@ declarative configuration repository.`,
 		newInventoryCmd(g),
 		newInitCmd(g),
 		newSecretsCmd(g),
+		newPlanCmd(g),
+		newApplyCmd(g),
+		newRunsCmd(g),
+		newLogsCmd(g),
+		newLockCmd(g),
+		newHostKeysCmd(g),
 		newVersionCmd(g),
 	)
 	addCompletionExamples(root)

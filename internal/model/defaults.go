@@ -195,6 +195,13 @@ func applyDefaults(c *Cloud) {
 		}
 	}
 
+	for _, cs := range sv.Custom {
+		// A custom set applies to every host unless placed.
+		if len(cs.Hosts.Hosts) == 0 && len(cs.Hosts.Roles) == 0 {
+			cs.Hosts.Roles = append([]Role(nil), AllRoles...)
+		}
+	}
+
 	k := &sv.Kubernetes
 	defaultRoles(&k.ControlPlane, RoleControl)
 	if !k.PodCIDR.IsValid() {

@@ -48,6 +48,9 @@ func (c *Cloud) ServiceList() []*Service {
 		{Name: "kubernetes-control-plane", Component: "kubernetes", Key: "kubernetes.control_plane", Placement: &sv.Kubernetes.ControlPlane, Quorum: true, Enabled: k8s},
 		{Name: "gardener", Component: "kubernetes", Key: "kubernetes.gardener", Placement: &sv.Kubernetes.ControlPlane, Enabled: k8s && Enabled(sv.Kubernetes.Gardener.Enabled, true)},
 	}
+	for _, cs := range sv.Custom {
+		list = append(list, &Service{Name: "custom:" + cs.Name, Component: "custom", Key: "custom[" + cs.Name + "].hosts", Placement: &cs.Hosts, Enabled: true})
+	}
 	for _, s := range list {
 		if s.Enabled {
 			s.Hosts = c.Select(s.Placement)

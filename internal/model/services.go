@@ -14,6 +14,8 @@ type ServicesSpec struct {
 	OVN          OVN          `yaml:"ovn"`
 	Ceph         Ceph         `yaml:"ceph"`
 	Kubernetes   Kubernetes   `yaml:"kubernetes"`
+	// Custom holds operators' own resources (see CustomSet).
+	Custom []*CustomSet `yaml:"custom"`
 }
 
 // Placement selects the hosts a service runs on: the hosts listed, or else

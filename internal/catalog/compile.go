@@ -1,0 +1,48 @@
+package catalog
+
+import (
+	"fmt"
+
+	"github.com/fundament-cloud/fundament/internal/model"
+)
+
+// Input is what components compile from.
+type Input struct {
+	Cloud *model.Cloud
+	// RepoDir is the configuration repository (files referred to by the
+	// model are read from it).
+	RepoDir string
+	// Secret decrypts a secret of the repository by name.
+	Secret func(name string) (string, error)
+}
+
+// Component contributes the desired state of one part of the cloud (base
+// system, Galera, Keystone, ...). Every component has the same shape, so
+// adding one is adding a package.
+type Component interface {
+	Name() string
+	// Items returns the component's resources on every host it is placed
+	// on, and the rolling groups they use. Items may depend on items of
+	// components that come earlier in the list given to Compile.
+	Items(in *Input) ([]*Item, []*Group, error)
+}
+
+// Compile runs every component over the model and checks the result.
+func Compile(in *Input, comps ...Component) (*Catalog, error) {
+	var items []*Item
+	var groups []*Group
+	for _, comp := range comps {
+		its, gs, err := comp.Items(in)
+		if err != nil {
+			return nil, fmt.Errorf("compiling component %s: %w", comp.Name(), err)
+		}
+		for _, it := range its {
+			if it.Component == "" {
+				it.Component = comp.Name()
+			}
+		}
+		items = append(items, its...)
+		groups = append(groups, gs...)
+	}
+	return New(items, groups)
+}

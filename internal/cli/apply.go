@@ -1,0 +1,222 @@
+package cli
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fundament-cloud/fundament/internal/engine"
+	"github.com/fundament-cloud/fundament/internal/plan"
+	"github.com/fundament-cloud/fundament/internal/state"
+)
+
+func newApplyCmd(g *globals) *cobra.Command {
+	var f engineFlags
+	var autoApprove bool
+	var retries int
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "apply [PLANFILE]",
+		Short: "Apply the desired state to the hosts",
+		Long: `Apply brings every host to its desired state. With PLANFILE it applies exactly
+that saved plan, and refuses it when the repository or any host changed since the
+plan was made. Without one it plans, shows the plan and asks for 'yes' (or takes
+--auto-approve).
+
+Hosts are worked on in parallel, one action at a time per host, in dependency
+order; clustered services roll one batch at a time behind a health gate. A failure
+skips what depends on it and nothing else. Ctrl-C stops starting new actions; those
+in flight finish and are recorded. Every attempt is recorded in .fundament/state.db
+('fundament runs', 'fundament logs RUN'). Only one apply runs at a time.
+
+Exit status: 0 when everything was applied, 1 otherwise.`,
+		Example: examples(
+			"fundament apply",
+			"fundament plan -out cloud.plan && fundament apply cloud.plan",
+			"fundament apply --auto-approve -o json | jq -c 'select(.type==\"action-failed\")'"),
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			var saved *plan.Plan
+			if len(args) == 1 {
+				var err error
+				if saved, err = readPlanFile(args[0]); err != nil {
+					return err
+				}
+			}
+			s, err := openSession(ctx, g, &f)
+			if err != nil {
+				return err
+			}
+			defer s.close()
+			unlock, err := s.db.Lock(state.LockInfo{Command: commandLine()})
+			if err != nil {
+				return err
+			}
+			defer unlock()
+
+			current, err := s.makePlan(ctx, f.parallel)
+			if err != nil {
+				return err
+			}
+			p := current
+			if saved != nil {
+				if err := plan.CheckFresh(saved, s.cat, current); err != nil {
+					return err
+				}
+				p = saved
+			} else if !g.json() {
+				plan.Render(g.stdout, p)
+			}
+			if !p.HasChanges() {
+				if c := p.Counts(); c.Unreachable > 0 {
+					return fmt.Errorf("%d host(s) could not be observed: %s", c.Unreachable, strings.Join(unreachable(p), "; "))
+				}
+				if g.json() {
+					return printJSON(g.stdout, map[string]any{"type": "summary", "changes": 0, "ok": true})
+				}
+				if saved != nil {
+					fmt.Fprintln(g.stdout, "No changes. Every host has its desired state.")
+				}
+				return nil
+			}
+			if saved == nil && !autoApprove {
+				if err := confirm(g); err != nil {
+					return err
+				}
+			}
+			run, err := s.db.StartRun(state.KindApply, commandLine(), p.Hash())
+			if err != nil {
+				return err
+			}
+			view := newProgress(g)
+			sum := engine.Apply(ctx, s.cat, p, s.hosts, engine.Options{
+				Parallel: f.parallel, Retries: retries, ActionTimeout: timeout,
+				Recorder: &recorder{db: s.db, runID: run.ID},
+				Events:   view.event,
+				Redact:   s.redact,
+			})
+			status := state.RunSucceeded
+			switch {
+			case sum.Cancelled:
+				status = state.RunCancelled
+			case !sum.OK():
+				status = state.RunFailed
+			}
+			line := summaryLine(sum)
+			s.db.FinishRun(run.ID, status, line)
+			view.summary(run.ID, sum, line)
+			if !sum.OK() {
+				return notOK()
+			}
+			return nil
+		},
+	}
+	f.register(cmd)
+	cmd.Flags().BoolVar(&autoApprove, "auto-approve", false, "apply without asking for confirmation")
+	cmd.Flags().IntVar(&retries, "retries", 2, "retries of an action after a transient failure (connection lost, dpkg lock)")
+	cmd.Flags().DurationVar(&timeout, "action-timeout", 10*time.Minute, "time limit of one action")
+	return cmd
+}
+
+// confirm asks the operator; without a terminal it refuses: a change
+// nobody reviewed is the surprise operators do not want.
+func confirm(g *globals) error {
+	if fi, err := os.Stdin.Stat(); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		return errors.New("refusing to apply a plan nobody reviewed: pass --auto-approve, or save a plan with 'fundament plan -out FILE' and apply that")
+	}
+	fmt.Fprint(g.stdout, "\nApply these changes? Only 'yes' will be accepted: ")
+	answer, _ := bufio.NewReader(os.Stdin).ReadString('\n')
+	if strings.TrimSpace(answer) != "yes" {
+		return errors.New("apply cancelled")
+	}
+	return nil
+}
+
+func summaryLine(sum *engine.Summary) string {
+	line := fmt.Sprintf("%d succeeded, %d failed, %d skipped, %d cancelled in %s",
+		sum.Count(engine.StatusSucceeded), sum.Count(engine.StatusFailed), sum.Count(engine.StatusSkipped),
+		sum.Count(engine.StatusCancelled), sum.Duration.Round(time.Millisecond))
+	if len(sum.HostsSkipped) > 0 {
+		line += fmt.Sprintf("; hosts not reached: %s", strings.Join(sum.HostsSkipped, ", "))
+	}
+	return line
+}
+
+// recorder adapts the state database to the engine.
+type recorder struct {
+	db    *state.DB
+	runID string
+}
+
+func (r *recorder) StartAction(host, res, op string, attempt int) (int64, error) {
+	return r.db.StartAction(state.Action{RunID: r.runID, Host: host, Resource: res, Op: op, Attempt: attempt})
+}
+
+func (r *recorder) FinishAction(id int64, status, output, errText string) error {
+	return r.db.FinishAction(id, status, output, errText)
+}
+
+func (r *recorder) SetApplied(host, res, desiredHash string) error {
+	return r.db.SetApplied(host, res, desiredHash, r.runID)
+}
+
+// progress renders engine events: a line per finished action on a
+// terminal, or JSON lines with -o json.
+type progress struct {
+	mu   sync.Mutex
+	g    *globals
+	json bool
+	w    io.Writer
+}
+
+func newProgress(g *globals) *progress { return &progress{g: g, json: g.json(), w: g.stdout} }
+
+func (p *progress) event(e engine.Event) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.json {
+		b, _ := json.Marshal(e)
+		fmt.Fprintf(p.w, "%s\n", b)
+		return
+	}
+	switch e.Type {
+	case engine.EventActionSucceeded:
+		fmt.Fprintf(p.w, "  ok      %-12s %s %s (%dms)\n", e.Host, e.Op, e.Resource, e.Millis)
+	case engine.EventActionFailed:
+		fmt.Fprintf(p.w, "  FAILED  %-12s %s %s: %s\n", e.Host, e.Op, e.Resource, e.Message)
+	case engine.EventActionRetry:
+		fmt.Fprintf(p.w, "  retry   %-12s %s %s: %s\n", e.Host, e.Op, e.Resource, e.Message)
+	case engine.EventActionSkipped:
+		fmt.Fprintf(p.w, "  skipped %-12s %s %s: %s\n", e.Host, e.Op, e.Resource, e.Message)
+	case engine.EventGatePassed:
+		fmt.Fprintf(p.w, "  gate    %-12s %s healthy\n", e.Host, e.Resource)
+	case engine.EventGateFailed:
+		fmt.Fprintf(p.w, "  GATE    %-12s %s not healthy: %s\n", e.Host, e.Resource, e.Message)
+	case engine.EventHostSkipped:
+		fmt.Fprintf(p.w, "  skipped %-12s the whole host: %s\n", e.Host, e.Message)
+	}
+}
+
+func (p *progress) summary(runID string, sum *engine.Summary, line string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.json {
+		b, _ := json.Marshal(map[string]any{"type": "summary", "run": runID, "ok": sum.OK(), "cancelled": sum.Cancelled, "summary": line, "results": sum.Results})
+		fmt.Fprintf(p.w, "%s\n", b)
+		return
+	}
+	fmt.Fprintf(p.w, "\nApply %s: %s.\n", map[bool]string{true: "complete", false: "incomplete"}[sum.OK()], line)
+	fmt.Fprintf(p.w, "Run %s; details: fundament logs %s\n", runID, runID)
+}

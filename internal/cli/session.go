@@ -1,0 +1,176 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/fundament-cloud/fundament/internal/catalog"
+	"github.com/fundament-cloud/fundament/internal/components"
+	"github.com/fundament-cloud/fundament/internal/diag"
+	"github.com/fundament-cloud/fundament/internal/model"
+	"github.com/fundament-cloud/fundament/internal/secrets"
+	"github.com/fundament-cloud/fundament/internal/state"
+	"github.com/fundament-cloud/fundament/internal/transport"
+	"github.com/fundament-cloud/fundament/internal/validate"
+)
+
+// StateDir is where a repository keeps its local state (git-ignored).
+const StateDir = ".fundament"
+
+// engineFlags are the flags of the commands that reach hosts.
+type engineFlags struct {
+	parallel int
+	sshKeys  []string
+	identity string
+}
+
+// session is a loaded, valid repository with its state database, catalog
+// and a transport per host.
+type session struct {
+	g       *globals
+	cloud   *model.Cloud
+	db      *state.DB
+	cat     *catalog.Catalog
+	store   *secrets.Store
+	secrets []string // values read, for redaction
+	hosts   map[string]transport.Transport
+}
+
+func openSession(ctx context.Context, g *globals, f *engineFlags) (*session, error) {
+	c, diags := validate.Check(g.repo)
+	if diags.HasErrors() {
+		for _, d := range diags.Items() {
+			if d.Severity == diag.Error {
+				fmt.Fprintln(g.stderr, d.String())
+			}
+		}
+		return nil, fmt.Errorf("the configuration in %s is invalid; fix the errors above", g.repo)
+	}
+	db, err := state.Open(filepath.Join(g.repo, StateDir))
+	if err != nil {
+		return nil, fmt.Errorf("opening the state database: %w", err)
+	}
+	s := &session{g: g, cloud: c, db: db}
+	for _, r := range db.Recovered() {
+		fmt.Fprintf(g.stderr, "note: run %s was interrupted (its process is gone); this run converges from what the hosts have\n", r.ID)
+	}
+	store, err := secrets.Open(secrets.Options{RepoDir: g.repo, CloudName: c.Spec.Name, IdentityFile: f.identity})
+	if err == nil {
+		s.store = store
+	}
+	var mu sync.Mutex
+	in := &catalog.Input{Cloud: c, RepoDir: g.repo, Secret: func(name string) (string, error) {
+		if s.store == nil {
+			return "", fmt.Errorf("secret %s: the secrets store cannot be opened: %v", name, err)
+		}
+		v, err := s.store.Get(name)
+		if err == nil {
+			mu.Lock()
+			s.secrets = append(s.secrets, v)
+			mu.Unlock()
+		}
+		return v, err
+	}}
+	s.cat, err = catalog.Compile(in, components.All()...)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	s.hosts = s.dial(ctx, f)
+	return s, nil
+}
+
+// dial connects to every host of the catalog in parallel. A host that
+// cannot be reached gets a transport that reports why on every use, so
+// that the plan shows it as unreachable instead of failing as a whole.
+func (s *session) dial(ctx context.Context, f *engineFlags) map[string]transport.Transport {
+	byName := s.cloud.HostsByName()
+	keys := f.sshKeys
+	if len(keys) == 0 {
+		keys = defaultKeys()
+	}
+	out := map[string]transport.Transport{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, max(f.parallel, 1))
+	for _, name := range s.cat.Hosts() {
+		h := byName[name]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			var t transport.Transport
+			if h == nil {
+				t = &failed{host: name, err: fmt.Errorf("host %s is not in the inventory", name)}
+			} else {
+				addr := h.SSH.Address.String()
+				if !h.SSH.Address.IsValid() {
+					addr, _ = s.cloud.ManagementAddress(h)
+				}
+				conn, err := transport.DialSSH(ctx, transport.SSHConfig{
+					Host: name, Address: addr, Port: h.SSH.Port, User: h.SSH.User,
+					KeyFiles: keys, HostKeys: s.db.HostKeys(),
+				})
+				if err != nil {
+					t = &failed{host: name, err: err}
+				} else {
+					t = conn
+				}
+			}
+			mu.Lock()
+			out[name] = t
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// defaultKeys are the operator's usual private keys, as ssh would try them.
+func defaultKeys() []string {
+	if k := os.Getenv("FUNDAMENT_SSH_KEY"); k != "" {
+		return []string{k}
+	}
+	home, _ := os.UserHomeDir()
+	var keys []string
+	for _, n := range []string{"id_ed25519", "id_ecdsa", "id_rsa"} {
+		p := filepath.Join(home, ".ssh", n)
+		if _, err := os.Stat(p); err == nil {
+			keys = append(keys, p)
+		}
+	}
+	return keys
+}
+
+func (s *session) close() {
+	for _, t := range s.hosts {
+		t.Close()
+	}
+	s.db.Close()
+}
+
+// redact hides every secret value the catalog used.
+func (s *session) redact(text string) string {
+	return secrets.Redactor(s.secrets...)(text)
+}
+
+// applied reads what was applied per host, for the plan.
+func (s *session) applied(host string) (map[string]string, error) { return s.db.Applied(host) }
+
+// failed is the transport of a host that could not be reached.
+type failed struct {
+	host string
+	err  error
+}
+
+func (f *failed) Run(context.Context, string, io.Reader) (transport.Result, error) {
+	return transport.Result{}, f.err
+}
+
+func (f *failed) Host() string { return f.host }
+func (f *failed) Close() error { return nil }

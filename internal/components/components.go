@@ -1,0 +1,15 @@
+// Package components lists the components in the order their resources
+// are compiled: later components may depend on earlier ones.
+package components
+
+import (
+	"github.com/fundament-cloud/fundament/internal/catalog"
+	"github.com/fundament-cloud/fundament/internal/components/custom"
+)
+
+// All returns every component.
+func All() []catalog.Component {
+	return []catalog.Component{
+		custom.Component{},
+	}
+}

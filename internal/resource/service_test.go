@@ -1,0 +1,154 @@
+package resource
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestServiceParsePlan(t *testing.T) {
+	s := Service{Unit: "chrony.service", Enabled: true, Running: true}
+	tests := []struct {
+		name   string
+		svc    Service
+		out    string
+		op     Op
+		fields []FieldChange
+	}{
+		{"as desired", s, "systemd=true\nunit_file_state=enabled\nactive_state=active\n", OpNone, nil},
+		{"stopped", s, "systemd=true\nunit_file_state=enabled\nactive_state=failed\n", OpUpdate,
+			[]FieldChange{{Field: "running", Old: "false", New: "true"}}},
+		{"disabled and inactive", s, "systemd=true\nunit_file_state=disabled\nactive_state=inactive\n", OpUpdate,
+			[]FieldChange{{Field: "enabled", Old: "false", New: "true"}, {Field: "running", Old: "false", New: "true"}}},
+		{"static counts as enabled", s, "systemd=true\nunit_file_state=static\nactive_state=activating\n", OpNone, nil},
+		{"static counts as disabled", Service{Unit: "x"}, "systemd=true\nunit_file_state=static\nactive_state=inactive\n", OpNone, nil},
+		{"masked", s, "systemd=true\nunit_file_state=masked\nactive_state=inactive\n", OpUpdate, nil},
+		{"not found", s, "systemd=true\nunit_file_state=\nactive_state=inactive\n", OpUpdate, nil},
+		{"stop it", Service{Unit: "x", Enabled: true}, "systemd=true\nunit_file_state=enabled\nactive_state=active\n", OpUpdate,
+			[]FieldChange{{Field: "running", Old: "true", New: "false"}}},
+		{"no systemd", s, "systemd=false\n", OpUpdate, []FieldChange{{Field: "systemd", Old: "false", New: "true"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, err := tt.svc.Parse(tt.out, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := tt.svc.Plan(st)
+			if c.Op != tt.op {
+				t.Fatalf("op %s, want %s (%+v)", c.Op, tt.op, c)
+			}
+			if tt.fields != nil && !reflect.DeepEqual(c.Fields, tt.fields) {
+				t.Fatalf("fields %+v, want %+v", c.Fields, tt.fields)
+			}
+		})
+	}
+	c := s.Plan(State{"systemd": "false"})
+	if !strings.Contains(c.Reason, "systemd is not running") {
+		t.Fatalf("reason %q", c.Reason)
+	}
+	script, _ := s.Apply(c)
+	mustContain(t, "apply without systemd", script, "exit 1", "cannot manage chrony.service")
+}
+
+func TestServiceScripts(t *testing.T) {
+	for _, s := range []Service{{Unit: "a.service", Enabled: true, Running: true}, {Unit: "getty@tty1.service"}} {
+		checkScripts(t, s)
+	}
+	if !strings.Contains(Service{Unit: "a", Running: true}.RestartScript(), "systemctl restart 'a'") ||
+		!strings.Contains(Service{Unit: "a"}.RestartScript(), "systemctl try-restart 'a'") {
+		t.Fatal("restart verbs")
+	}
+	if err := (Service{Unit: "-x"}).Validate(); err == nil {
+		t.Fatal("an option as unit name")
+	}
+}
+
+// fakeSystemctl is a systemctl that keeps unit states in files under
+// $FAKE_SYSTEMD and logs its calls there.
+const fakeSystemctl = `#!/bin/sh
+st=$FAKE_SYSTEMD
+echo "$*" >>"$st/log"
+case $1 in
+is-system-running) cat "$st/system" 2>/dev/null || echo running ;;
+is-enabled)
+	if [ -f "$st/$2.enabled" ]; then cat "$st/$2.enabled"; else echo disabled; exit 1; fi ;;
+is-active)
+	if [ -f "$st/$2.active" ]; then echo active; else echo inactive; exit 3; fi ;;
+enable) echo enabled >"$st/$2.enabled" ;;
+disable) echo disabled >"$st/$2.enabled" ;;
+start | restart) touch "$st/$2.active" ;;
+try-restart) ;;
+stop) rm -f "$st/$2.active" ;;
+show) echo no ;;
+*) echo "fake systemctl: $*" >&2; exit 1 ;;
+esac
+`
+
+func TestServiceFakeSystemctl(t *testing.T) {
+	bin, state := t.TempDir(), t.TempDir()
+	if err := os.WriteFile(filepath.Join(bin, "systemctl"), []byte(fakeSystemctl), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	h := newHost(t, "PATH="+bin+":"+os.Getenv("PATH"), "FAKE_SYSTEMD="+state)
+	log := func() string {
+		b, _ := os.ReadFile(filepath.Join(state, "log"))
+		os.Remove(filepath.Join(state, "log"))
+		return string(b)
+	}
+	s := Service{Unit: "chrony.service", Enabled: true, Running: true}
+	c := h.converge(s, OpUpdate)
+	if len(c.Fields) != 2 {
+		t.Fatalf("%+v", c)
+	}
+	mustContain(t, "log", log(), "enable chrony.service\nstart chrony.service\n")
+	h.converge(s, OpNone)
+	log()
+
+	// Only what differs is done.
+	os.Remove(filepath.Join(state, "chrony.service.active"))
+	h.converge(s, OpUpdate)
+	if l := log(); strings.Contains(l, "\nenable ") || !strings.Contains(l, "start chrony.service") {
+		t.Fatalf("log %q", l)
+	}
+	s.Enabled, s.Running = false, false
+	h.converge(s, OpUpdate)
+	mustContain(t, "log", log(), "disable chrony.service\nstop chrony.service\n")
+
+	// Restart: try-restart for a service that should not run.
+	if res := h.run(s.RestartScript(), nil); res.ExitCode != 0 {
+		t.Fatal(string(res.Stderr))
+	}
+	mustContain(t, "log", log(), "try-restart chrony.service")
+
+	// No systemd: the plan says so and the apply fails clearly.
+	os.WriteFile(filepath.Join(state, "system"), []byte("offline\n"), 0o644)
+	obs := h.observe(s)
+	if !reflect.DeepEqual(obs, State{"systemd": "false"}) {
+		t.Fatalf("%v", obs)
+	}
+	c = s.Plan(obs)
+	if c.Op != OpUpdate {
+		t.Fatalf("%+v", c)
+	}
+	res := h.tryApply(s, c)
+	if res.ExitCode == 0 || !strings.Contains(string(res.Stderr), "systemd is not running") {
+		t.Fatalf("%d %s", res.ExitCode, res.Stderr)
+	}
+}
+
+func TestServiceNoSystemctl(t *testing.T) {
+	// A PATH without systemctl: systemd=false, not a failed observation.
+	bin := t.TempDir()
+	for _, tool := range []string{"head", "printf"} {
+		if p, err := lookPath(tool); err == nil {
+			os.Symlink(p, filepath.Join(bin, tool))
+		}
+	}
+	h := newHost(t, "PATH="+bin)
+	if s := h.observe(Service{Unit: "x"}); s["systemd"] != "false" {
+		t.Fatalf("%v", s)
+	}
+}
