@@ -23,19 +23,20 @@ func checkSyntax(t *testing.T, what, script string) {
 	}
 }
 
-// checkScripts syntax-checks a resource's observe and the apply scripts
-// of every op.
+// checkScripts syntax-checks a resource's observe, the apply script of
+// its plan against a missing thing, and the apply scripts of every op.
 func checkScripts(t *testing.T, r Resource) {
 	t.Helper()
-	checkSyntax(t, r.ID().String()+" observe", r.Observe())
+	id := r.ID().String()
+	checkSyntax(t, id+" observe", r.Observe())
+	script, _ := r.Apply(r.Plan(State{"present": "false"}))
+	checkSyntax(t, id+" apply (planned)", script)
 	for _, op := range []Op{OpCreate, OpUpdate, OpDelete, OpRun} {
-		script, _ := r.Apply(r.Plan(State{"present": "false"}))
-		checkSyntax(t, r.ID().String()+" apply "+string(op), script)
-		script, _ = r.Apply(Change{Op: op})
-		checkSyntax(t, r.ID().String()+" apply "+string(op), script)
+		script, _ := r.Apply(Change{Op: op})
+		checkSyntax(t, id+" apply "+string(op), script)
 	}
 	if rs, ok := r.(Restarter); ok {
-		checkSyntax(t, r.ID().String()+" restart", rs.RestartScript())
+		checkSyntax(t, id+" restart", rs.RestartScript())
 	}
 }
 

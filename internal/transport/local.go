@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
 	"os/exec"
 	"syscall"
 	"time"
@@ -27,7 +28,21 @@ func (l *Local) Host() string {
 }
 
 func (l *Local) Run(ctx context.Context, script string, stdin io.Reader) (Result, error) {
-	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", script)
+	args := []string{"-c", script}
+	if len(script) > MaxInlineScript {
+		f, err := os.CreateTemp("", "fundament-script.")
+		if err != nil {
+			return Result{}, err
+		}
+		defer os.Remove(f.Name())
+		if _, err := f.WriteString(script); err != nil {
+			f.Close()
+			return Result{}, err
+		}
+		f.Close()
+		args = []string{f.Name()}
+	}
+	cmd := exec.CommandContext(ctx, "/bin/sh", args...)
 	// Kill the script's whole process group when the context ends, so a
 	// child holding the output pipes open cannot outlive the deadline.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

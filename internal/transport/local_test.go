@@ -20,3 +20,16 @@ func TestLocal(t *testing.T) {
 		t.Fatal("a script past its deadline must fail")
 	}
 }
+
+// Scripts longer than one argument may be (128 KiB on Linux) still run.
+func TestLocalLongScript(t *testing.T) {
+	var b strings.Builder
+	for i := 0; i < 20000; i++ {
+		b.WriteString("x=12345678901234567890\n")
+	}
+	b.WriteString("cat; echo done")
+	res, err := (&Local{}).Run(context.Background(), b.String(), strings.NewReader("in "))
+	if err != nil || string(res.Stdout) != "in done\n" {
+		t.Fatalf("got %q %v (script of %d bytes)", res.Stdout, err, b.Len())
+	}
+}

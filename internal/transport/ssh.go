@@ -522,6 +522,23 @@ func (s *SSH) newSession(ctx context.Context, c *sshConn) (*ssh.Session, error) 
 // the session, and `kill -KILL -PGID` of the script's process group in
 // a second session.
 func (s *SSH) Run(ctx context.Context, script string, stdin io.Reader) (Result, error) {
+	if len(script) <= MaxInlineScript {
+		return s.run(ctx, script, stdin)
+	}
+	// Linux refuses a single argument over 128 KiB: upload a long script
+	// first, then run it from the file.
+	up, err := s.run(ctx, uploadScript, strings.NewReader(script))
+	if err != nil {
+		return up, err
+	}
+	path := strings.TrimSpace(string(up.Stdout))
+	if up.ExitCode != 0 || !strings.HasPrefix(path, "/") {
+		return up, fmt.Errorf("host %s: uploading a script of %d bytes failed: %s", s.cfg.Host, len(script), strings.TrimSpace(string(up.Stderr)))
+	}
+	return s.run(ctx, runUploaded(path), stdin)
+}
+
+func (s *SSH) run(ctx context.Context, script string, stdin io.Reader) (Result, error) {
 	if err := ctx.Err(); err != nil {
 		return Result{}, err
 	}

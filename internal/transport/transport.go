@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // Result is what a script produced.
@@ -49,4 +50,20 @@ type HostKeyStore interface {
 	Lookup(host string) (key string, ok bool, err error)
 	// Record stores the first key seen for host.
 	Record(host, key string) error
+}
+
+// MaxInlineScript is the longest script passed as an argument of
+// `sh -c`; longer ones are written to a file first (Linux limits one
+// argument to 128 KiB).
+const MaxInlineScript = 64 << 10
+
+// uploadScript stores its standard input in a private temporary file and
+// prints the file's path.
+const uploadScript = `umask 077; f=$(mktemp /tmp/fundament-script.XXXXXXXX) && cat > "$f" && echo "$f"`
+
+// runUploaded runs an uploaded script with the caller's standard input and
+// removes it.
+func runUploaded(path string) string {
+	q := "'" + strings.ReplaceAll(path, "'", `'\''`) + "'"
+	return "/bin/sh " + q + "; rc=$?; rm -f " + q + "; exit $rc"
 }
