@@ -200,8 +200,15 @@ func (c *Catalog) findCycle() []string {
 }
 
 // Hash is a digest of the whole desired state: every item's desired
-// state and dependencies. A plan records it; apply refuses the plan when
-// the catalog compiled from the repository no longer has the same hash.
+// state, definition and dependencies. A plan records it; apply refuses the
+// plan when the catalog compiled from the repository no longer has the
+// same hash.
+//
+// The definition (the resource's encoded form) counts as well as its
+// Desired state: a command's Desired state is only "done" (or nothing
+// without a guard), and a playbook's nothing, so without it an edited
+// script, guard or inventory would slip past the check and apply run
+// what was never planned.
 func (c *Catalog) Hash() string {
 	lines := make([]string, 0, len(c.Items))
 	for _, it := range c.Items {
@@ -213,7 +220,7 @@ func (c *Catalog) Hash() string {
 			deps = append(deps, "subscribes "+r.String())
 		}
 		sort.Strings(deps)
-		lines = append(lines, it.Ref().String()+" "+it.Resource.Desired().Hash()+" "+it.Group+" "+strings.Join(deps, ","))
+		lines = append(lines, it.Ref().String()+" "+it.Resource.Desired().Hash()+" "+definitionHash(it.Resource)+" "+it.Group+" "+strings.Join(deps, ","))
 	}
 	sort.Strings(lines)
 	h := sha256.New()
@@ -222,4 +229,16 @@ func (c *Catalog) Hash() string {
 		h.Write([]byte{'\n'})
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// definitionHash digests a resource's encoded form (every field, as a plan
+// file would carry it). Kinds that cannot be encoded (test doubles) count
+// by their printed form.
+func definitionHash(r resource.Resource) string {
+	kind, raw, err := resource.Encode(r)
+	if err != nil {
+		raw = []byte(fmt.Sprintf("%T %#v", r, r))
+	}
+	h := sha256.Sum256(append([]byte(kind+"\n"), raw...))
+	return hex.EncodeToString(h[:])
 }

@@ -77,3 +77,35 @@ func TestOrderAndHash(t *testing.T) {
 		t.Error("hash depends on declaration order")
 	}
 }
+
+// A command's Desired state says nothing of its script or guard: the hash
+// must still see them, or a saved plan would run an edited script.
+func TestHashCoversDefinitions(t *testing.T) {
+	hash := func(r resource.Resource) string {
+		c, err := New([]*Item{{Host: "h", Component: "a", Resource: r}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.Hash()
+	}
+	base := resource.Command{Name: "c", Script: "echo 1"}
+	seen := map[string]string{}
+	for name, r := range map[string]resource.Resource{
+		"base":    base,
+		"script":  resource.Command{Name: "c", Script: "echo 2"},
+		"guard":   resource.Command{Name: "c", Script: "echo 1", Guard: "true"},
+		"guard 2": resource.Command{Name: "c", Script: "echo 1", Guard: "false"},
+		"env":     resource.Command{Name: "c", Script: "echo 1", Env: map[string]string{"A": "b"}},
+		"ansible": resource.Ansible{Name: "c", Playbook: "/p.yml", ExtraVars: map[string]any{"a": 1}},
+		"vars":    resource.Ansible{Name: "c", Playbook: "/p.yml", ExtraVars: map[string]any{"a": 2}},
+	} {
+		h := hash(r)
+		if other, dup := seen[h]; dup {
+			t.Errorf("%s and %s have the same hash", name, other)
+		}
+		seen[h] = name
+	}
+	if hash(base) != hash(resource.Command{Name: "c", Script: "echo 1"}) {
+		t.Error("the hash of equal commands differs")
+	}
+}

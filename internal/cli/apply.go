@@ -48,6 +48,19 @@ Exit status: 0 when everything was applied, 1 otherwise.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			// The first interrupt stops new actions; then the default
+			// handling comes back, so that a second one ends the process
+			// at once (the state database then shows the run interrupted).
+			finished := make(chan struct{})
+			defer close(finished)
+			go func() {
+				select {
+				case <-ctx.Done():
+					stop()
+					fmt.Fprintln(g.stderr, "\nInterrupted: no new action starts; the actions in flight finish and are recorded. Interrupt again to stop at once.")
+				case <-finished:
+				}
+			}()
 			var saved *plan.Plan
 			if len(args) == 1 {
 				var err error
@@ -60,9 +73,9 @@ Exit status: 0 when everything was applied, 1 otherwise.`,
 				return err
 			}
 			defer s.close()
-			unlock, err := s.db.Lock(state.LockInfo{Command: commandLine()})
+			unlock, err := s.db.Lock(state.LockInfo{Command: g.commandLine()})
 			if err != nil {
-				return err
+				return lockError(err)
 			}
 			defer unlock()
 
@@ -96,16 +109,23 @@ Exit status: 0 when everything was applied, 1 otherwise.`,
 					return err
 				}
 			}
-			run, err := s.db.StartRun(state.KindApply, commandLine(), p.Hash())
+			run, err := s.db.StartRun(state.KindApply, g.commandLine(), p.Hash())
 			if err != nil {
 				return err
 			}
+			localEnv, cleanup, err := s.localEnv()
+			if err != nil {
+				s.db.FinishRun(run.ID, state.RunFailed, err.Error())
+				return err
+			}
+			defer cleanup()
 			view := newProgress(g)
 			sum := engine.Apply(ctx, s.cat, p, s.hosts, engine.Options{
 				Parallel: f.parallel, Retries: retries, ActionTimeout: timeout,
 				Recorder: &recorder{db: s.db, runID: run.ID},
 				Events:   view.event,
 				Redact:   s.redact,
+				LocalEnv: localEnv,
 			})
 			status := state.RunSucceeded
 			switch {
@@ -151,7 +171,33 @@ func summaryLine(sum *engine.Summary) string {
 	if len(sum.HostsSkipped) > 0 {
 		line += fmt.Sprintf("; hosts not reached: %s", strings.Join(sum.HostsSkipped, ", "))
 	}
+	var failed []string
+	for _, r := range sum.Results {
+		if r.Status == engine.StatusFailed {
+			failed = append(failed, r.Host+"/"+r.Resource)
+		}
+	}
+	if len(failed) > 0 {
+		line += "; failed: " + strings.Join(failed, ", ")
+	}
 	return line
+}
+
+// lockError explains a refused lock. The lock is taken before the run is
+// recorded, so it names no run: say who holds it instead.
+func lockError(err error) error {
+	var le *state.LockedError
+	if !errors.As(err, &le) || le.Info.RunID != "" {
+		return err
+	}
+	msg := fmt.Sprintf("another apply (pid %d on %s, user %s, since %s: %s) holds the lock",
+		le.Info.PID, le.Info.Hostname, le.Info.User, le.Info.Since.Local().Format(time.RFC3339), le.Info.Command)
+	if le.Stale {
+		msg += "; its process is gone: break the lock with `fundament lock break`"
+	} else {
+		msg += "; wait for it to finish"
+	}
+	return errors.New(msg)
 }
 
 // recorder adapts the state database to the engine.
@@ -218,5 +264,16 @@ func (p *progress) summary(runID string, sum *engine.Summary, line string) {
 		return
 	}
 	fmt.Fprintf(p.w, "\nApply %s: %s.\n", map[bool]string{true: "complete", false: "incomplete"}[sum.OK()], line)
+	// What went wrong, again at the end: with many hosts the progress
+	// lines have scrolled away.
+	for _, r := range sum.Results {
+		switch r.Status {
+		case engine.StatusFailed, engine.StatusSkipped, engine.StatusCancelled:
+			fmt.Fprintf(p.w, "  %-9s %-12s %s %s: %s\n", r.Status, r.Host, r.Op, r.Resource, r.Error)
+		}
+	}
+	for _, h := range sum.HostsSkipped {
+		fmt.Fprintf(p.w, "  %-9s %-12s the whole host: unreachable when planned\n", "not reached", h)
+	}
 	fmt.Fprintf(p.w, "Run %s; details: fundament logs %s\n", runID, runID)
 }

@@ -47,7 +47,7 @@ Exit status: 0 success; with --detailed-exitcode 0 no changes, 2 changes; 1 erro
 				return err
 			}
 			defer s.close()
-			run, err := s.db.StartRun(state.KindPlan, commandLine(), "")
+			run, err := s.db.StartRun(state.KindPlan, g.commandLine(), "")
 			if err != nil {
 				return err
 			}
@@ -57,7 +57,13 @@ Exit status: 0 success; with --detailed-exitcode 0 no changes, 2 changes; 1 erro
 				return err
 			}
 			c := p.Counts()
-			s.db.FinishRun(run.ID, state.RunSucceeded, countsLine(c))
+			status := state.RunSucceeded
+			if c.Unreachable > 0 {
+				// A plan that could not observe every host is incomplete:
+				// the command fails, and so does its record.
+				status = state.RunFailed
+			}
+			s.db.FinishRun(run.ID, status, countsLine(c))
 			if out != "" {
 				if err := writePlanFile(out, p); err != nil {
 					return err
@@ -134,5 +140,3 @@ func readPlanFile(path string) (*plan.Plan, error) {
 	}
 	return p, nil
 }
-
-func commandLine() string { return strings.Join(append([]string{"fundament"}, os.Args[1:]...), " ") }

@@ -26,6 +26,9 @@ type globals struct {
 	output string
 	stdout io.Writer
 	stderr io.Writer
+	// args is the command line (without the program name), as recorded
+	// in the state database.
+	args []string
 }
 
 // exitError carries an exit code out of a command. A command that already
@@ -49,7 +52,9 @@ func notOK() error { return &exitError{code: ExitNotOK} }
 
 // Execute runs the command line and returns the process exit code.
 func Execute(args []string, stdout, stderr io.Writer) int {
-	root := newRoot(stdout, stderr)
+	args = terraformFlags(args)
+	root, g := newRootGlobals(stdout, stderr)
+	g.args = args
 	root.SetArgs(args)
 	err := root.Execute()
 	if err == nil {
@@ -69,6 +74,11 @@ func Execute(args []string, stdout, stderr io.Writer) int {
 }
 
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
+	root, _ := newRootGlobals(stdout, stderr)
+	return root
+}
+
+func newRootGlobals(stdout, stderr io.Writer) (*cobra.Command, *globals) {
 	g := &globals{stdout: stdout, stderr: stderr}
 	root := &cobra.Command{
 		Use:   "fundament",
@@ -109,7 +119,31 @@ declarative configuration repository.`,
 	)
 	addCompletionExamples(root)
 	wrapRunErrors(root)
-	return root
+	return root, g
+}
+
+// terraformFlags accepts -out FILE and -out=FILE, the way Terraform
+// spells it (and the examples show it), for --out: flags of more than one
+// letter otherwise take two dashes.
+func terraformFlags(args []string) []string {
+	out := make([]string, len(args))
+	copy(out, args)
+	for i, a := range out {
+		switch {
+		case a == "--":
+			return out
+		case a == "-out":
+			out[i] = "--out"
+		case strings.HasPrefix(a, "-out="):
+			out[i] = "-" + a
+		}
+	}
+	return out
+}
+
+// commandLine is the command line recorded with a run.
+func (g *globals) commandLine() string {
+	return strings.Join(append([]string{"fundament"}, g.args...), " ")
 }
 
 // addCompletionExamples creates cobra's completion command now (it would

@@ -82,6 +82,11 @@ func newLogsCmd(g *globals) *cobra.Command {
 			}
 			fmt.Fprintf(g.stdout, "run %s (%s) %s: %s\n  %s\n", run.ID, run.Kind, run.Status, dash(run.Summary), run.Command)
 			for _, a := range actions {
+				if a.Status == state.ActionSkipped {
+					// Never ran: no attempt, no duration.
+					fmt.Fprintf(g.stdout, "\n%s %s %s %s: skipped\n  why: %s\n", a.StartedAt.Local().Format("15:04:05"), a.Host, a.Op, a.Resource, dash(a.Error))
+					continue
+				}
 				fmt.Fprintf(g.stdout, "\n%s %s %s %s attempt %d: %s", a.StartedAt.Local().Format("15:04:05"), a.Host, a.Op, a.Resource, a.Attempt, a.Status)
 				if !a.FinishedAt.IsZero() {
 					fmt.Fprintf(g.stdout, " (%s)", a.FinishedAt.Sub(a.StartedAt).Round(time.Millisecond))

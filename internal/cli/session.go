@@ -6,12 +6,15 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/fundament-cloud/fundament/internal/catalog"
 	"github.com/fundament-cloud/fundament/internal/components"
 	"github.com/fundament-cloud/fundament/internal/diag"
 	"github.com/fundament-cloud/fundament/internal/model"
+	"github.com/fundament-cloud/fundament/internal/resource"
 	"github.com/fundament-cloud/fundament/internal/secrets"
 	"github.com/fundament-cloud/fundament/internal/state"
 	"github.com/fundament-cloud/fundament/internal/transport"
@@ -38,6 +41,7 @@ type session struct {
 	store   *secrets.Store
 	secrets []string // values read, for redaction
 	hosts   map[string]transport.Transport
+	keys    []string // the private key files SSH uses
 }
 
 func openSession(ctx context.Context, g *globals, f *engineFlags) (*session, error) {
@@ -93,6 +97,7 @@ func (s *session) dial(ctx context.Context, f *engineFlags) map[string]transport
 	if len(keys) == 0 {
 		keys = defaultKeys()
 	}
+	s.keys = keys
 	out := map[string]transport.Transport{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -152,6 +157,81 @@ func (s *session) close() {
 		t.Close()
 	}
 	s.db.Close()
+}
+
+// localEnv is the environment of the steps that run on this machine
+// (Ansible playbooks), so that they reach the hosts as the engine does:
+// with the same private keys, trusting exactly the host keys recorded in
+// the state database (known_hosts in a private temporary directory,
+// removed by cleanup), with no prompt. It sets ANSIBLE_SSH_COMMON_ARGS,
+// overriding ssh_common_args of an ansible.cfg.
+func (s *session) localEnv() (env []string, cleanup func(), err error) {
+	cleanup = func() {}
+	local := false
+	for _, it := range s.cat.Items {
+		if _, ok := it.Resource.(resource.LocalRunner); ok {
+			local = true
+		}
+	}
+	if !local {
+		return nil, cleanup, nil
+	}
+	recorded, err := s.db.ListHostKeys()
+	if err != nil {
+		return nil, cleanup, err
+	}
+	keyOf := map[string]string{}
+	for _, k := range recorded {
+		keyOf[k.Host] = k.Key
+	}
+	var known strings.Builder
+	for _, h := range s.cloud.Hosts {
+		key := keyOf[h.Name]
+		addr := h.SSH.Address.String()
+		if !h.SSH.Address.IsValid() {
+			addr, _ = s.cloud.ManagementAddress(h)
+		}
+		if key == "" || addr == "" {
+			continue
+		}
+		if h.SSH.Port != 0 && h.SSH.Port != 22 {
+			addr = "[" + addr + "]:" + strconv.Itoa(h.SSH.Port)
+		}
+		fmt.Fprintf(&known, "%s %s\n", addr, key)
+	}
+	dir, err := os.MkdirTemp("", "fundament-ssh-")
+	if err != nil {
+		return nil, cleanup, err
+	}
+	cleanup = func() { os.RemoveAll(dir) }
+	file := filepath.Join(dir, "known_hosts")
+	if err := os.WriteFile(file, []byte(known.String()), 0o600); err != nil {
+		cleanup()
+		return nil, func() {}, err
+	}
+	args := []string{"-o", sshOption("UserKnownHostsFile", file), "-o", "GlobalKnownHostsFile=/dev/null",
+		"-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes"}
+	for _, k := range s.keys {
+		args = append(args, "-o", sshOption("IdentityFile", k))
+	}
+	return []string{"ANSIBLE_SSH_COMMON_ARGS=" + strings.Join(args, " "), "ANSIBLE_HOST_KEY_CHECKING=True"}, cleanup, nil
+}
+
+// sshOption is an ssh -o argument (in ssh_config syntax, where
+// whitespace separates values unless quoted), quoted for Ansible.
+func sshOption(name, value string) string {
+	if strings.ContainsAny(value, " \t") {
+		value = `"` + value + `"`
+	}
+	return shellWord(name + "=" + value)
+}
+
+// shellWord quotes s for the shell-like splitting Ansible does.
+func shellWord(s string) string {
+	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`;&|<>()*?[]{}~#") {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'"'"'`) + "'"
 }
 
 // redact hides every secret value the catalog used.

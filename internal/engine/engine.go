@@ -71,6 +71,10 @@ type Options struct {
 	// Redact removes secret values from output before it is recorded or
 	// shown.
 	Redact func(string) string
+	// LocalEnv is added to the environment of steps run on the manager
+	// (resource.LocalRunner: Ansible), e.g. the SSH options that make
+	// them reach the hosts the way the engine does.
+	LocalEnv []string
 }
 
 func (o *Options) defaults() {

@@ -303,3 +303,21 @@ func (f *fakeRecorder) FinishAction(id int64, status, _, _ string) error {
 }
 
 func (f *fakeRecorder) SetApplied(string, string, string) error { return nil }
+
+// Actions that never run are recorded too, as skipped, so that the run's
+// record (fundament logs) accounts for every planned action.
+func TestSkippedActionsAreRecorded(t *testing.T) {
+	w := newWorld()
+	w.fail["database"] = -1
+	cat, p, hosts := setup(t, w, []*catalog.Item{
+		item("db", "database"),
+		item("app", "migrate", ref("db", "database")),
+		item("app", "unrelated"),
+	}, nil)
+	var rec fakeRecorder
+	Apply(context.Background(), cat, p, hosts, Options{Recorder: &rec, Backoff: time.Millisecond})
+	want := map[string]string{"db/fake:database": "failed", "app/fake:migrate": "skipped", "app/fake:unrelated": "succeeded"}
+	if fmt.Sprint(rec.finished) != fmt.Sprint(want) {
+		t.Errorf("recorded %v, want %v", rec.finished, want)
+	}
+}

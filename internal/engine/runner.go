@@ -87,6 +87,13 @@ func (r *runner) runNode(ctx context.Context, n *node) {
 func (r *runner) skip(n *node, st Status, why string) {
 	n.reason = why
 	n.result.Status, n.result.Error = st, why
+	// The record shows what happened to every planned action, including
+	// those that never ran (as "skipped", with the reason).
+	if r.opts.Recorder != nil {
+		if id, err := r.opts.Recorder.StartAction(n.host, n.result.Resource, n.result.Op, 1); err == nil {
+			r.opts.Recorder.FinishAction(id, string(StatusSkipped), "", why)
+		}
+	}
 	r.opts.Events(Event{Time: time.Now(), Type: EventActionSkipped, Host: n.host, Resource: n.result.Resource, Op: n.result.Op, Message: why})
 	n.finish(st)
 }
@@ -177,7 +184,7 @@ func (r *runner) fail(n *node, start time.Time, err error) {
 func (r *runner) act(ctx context.Context, n *node) (string, error) {
 	res := n.item.Resource
 	if lr, ok := res.(resource.LocalRunner); ok {
-		return runLocal(ctx, lr)
+		return runLocal(ctx, lr, r.opts.LocalEnv)
 	}
 	t := r.hosts[n.host]
 	if t == nil {
@@ -243,7 +250,7 @@ func lastLines(s string, n int) string {
 // runLocal runs a step on the manager (an Ansible playbook), in a private
 // working directory that is removed afterwards (it may hold inventories
 // with secrets).
-func runLocal(ctx context.Context, lr resource.LocalRunner) (string, error) {
+func runLocal(ctx context.Context, lr resource.LocalRunner, env []string) (string, error) {
 	dir, err := os.MkdirTemp("", "fundament-local-")
 	if err != nil {
 		return "", err
@@ -257,6 +264,7 @@ func runLocal(ctx context.Context, lr resource.LocalRunner) (string, error) {
 	}
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
 	cmd.WaitDelay = 5 * time.Second
 	out, err := cmd.CombinedOutput()
 	var ee *exec.ExitError

@@ -251,6 +251,17 @@ func (d *decoder) nonNull(n *yaml.Node, v reflect.Value, rec *Meta, key string) 
 			return
 		}
 		v.SetFloat(f)
+	case reflect.Interface:
+		// Free-form values (a playbook's extra_vars) take whatever YAML
+		// gives; yaml.v3 decodes the node with its own rules.
+		var x any
+		if err := n.Decode(&x); err != nil {
+			d.errorf(n, RuleType, "%s: %s", d.where(), strings.TrimPrefix(err.Error(), "yaml: "))
+			return
+		}
+		if x != nil {
+			v.Set(reflect.ValueOf(x))
+		}
 	default:
 		panic(fmt.Sprintf("model: no decoder for %s", v.Type()))
 	}
@@ -555,6 +566,8 @@ func describeType(t reflect.Type) string {
 		return "a mapping (key: value lines)"
 	case reflect.Pointer:
 		return describeType(t.Elem())
+	case reflect.Interface:
+		return "any value"
 	}
 	return t.String()
 }

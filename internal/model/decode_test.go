@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/fundament-cloud/fundament/internal/diag"
 )
 
@@ -405,5 +407,23 @@ func TestDecodeDepthLimit(t *testing.T) {
 	got := render(&l)
 	if len(got) != 1 || !strings.Contains(got[0], "values nested more than 10000 levels deep [yaml.too-complex]") {
 		t.Errorf("got %v", got)
+	}
+}
+
+// Free-form values (a playbook's extra_vars) decode as YAML gives them.
+func TestDecodeFreeFormValues(t *testing.T) {
+	var cs CustomSet
+	d := &diag.List{}
+	var n yaml.Node
+	if err := yaml.Unmarshal([]byte("name: x\nplaybooks:\n  - {name: p, playbook: p.yml, extra_vars: {level: 2, list: [a, b], on: true}}\n"), &n); err != nil {
+		t.Fatal(err)
+	}
+	newDecoder("s.yaml", d, nil).value(n.Content[0], reflect.ValueOf(&cs).Elem(), nil, "")
+	if d.Len() != 0 {
+		t.Fatalf("diagnostics: %v", d.Items())
+	}
+	vars := cs.Playbooks[0].ExtraVars
+	if vars["level"] != 2 || vars["on"] != true || len(vars["list"].([]any)) != 2 {
+		t.Errorf("extra_vars %#v", vars)
 	}
 }

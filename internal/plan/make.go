@@ -1,7 +1,9 @@
 package plan
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -204,10 +206,48 @@ func CheckFresh(saved *Plan, cat *catalog.Catalog, current *Plan) error {
 			stale = append(stale, h.Host+" (unreachable now: "+cur.Error+")")
 		case cur.ObservedHash != h.ObservedHash:
 			stale = append(stale, h.Host)
+		default:
+			// The hosts look the same, but the plan made now may still
+			// differ: a step without a trace on the host (a command
+			// without a guard, a playbook) was recorded done by another
+			// apply meanwhile, or the file was edited.
+			if d := differs(h, cur); d != "" {
+				stale = append(stale, h.Host+" ("+d+")")
+			}
 		}
 	}
 	if len(stale) > 0 {
 		return fmt.Errorf("the plan is stale: %s changed since the plan was made; run `fundament plan` again", strings.Join(stale, ", "))
 	}
 	return nil
+}
+
+// differs compares the changes of a host's saved and current plans and
+// describes the first difference ("" when there is none).
+func differs(saved, cur *HostPlan) string {
+	now := make(map[catalog.Ref]*ItemPlan, len(cur.Items))
+	for _, it := range cur.Items {
+		now[it.Ref] = it
+	}
+	if len(saved.Items) != len(cur.Items) {
+		return fmt.Sprintf("%d resources when planned, %d now", len(saved.Items), len(cur.Items))
+	}
+	for _, it := range saved.Items {
+		c := now[it.Ref]
+		switch {
+		case c == nil:
+			return it.Ref.ID.String() + " is no longer planned"
+		case c.Change.Op != it.Change.Op:
+			return fmt.Sprintf("%s: %s when planned, %s now", it.Ref.ID, it.Change.Op, c.Change.Op)
+		case c.DesiredHash != it.DesiredHash || !sameChange(c.Change, it.Change):
+			return it.Ref.ID.String() + " changes otherwise now"
+		}
+	}
+	return ""
+}
+
+func sameChange(a, b resource.Change) bool {
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	return bytes.Equal(ja, jb)
 }

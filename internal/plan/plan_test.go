@@ -134,3 +134,38 @@ func (*downHost) Run(context.Context, string, io.Reader) (transport.Result, erro
 }
 func (*downHost) Host() string { return "h1" }
 func (*downHost) Close() error { return nil }
+
+// A command without a guard leaves no trace on the host: when another
+// apply ran it after the plan was made, the hosts look the same, but the
+// plan is stale all the same (applying it would run the command again).
+func TestStaleWhenRecordedMeanwhile(t *testing.T) {
+	cmd := resource.Command{Name: "once", Script: "true"}
+	cat, err := catalog.New([]*catalog.Item{{Host: "h1", Component: "test", Resource: cmd}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hosts := map[string]transport.Transport{"h1": &transport.Local{Name: "h1"}}
+	applied := map[string]string{}
+	opts := Options{Applied: func(string) (map[string]string, error) { return applied, nil }}
+	saved, err := Make(context.Background(), cat, hosts, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckFresh(saved, cat, mustMakeOpts(t, cat, hosts, opts)); err != nil {
+		t.Fatalf("fresh plan refused: %v", err)
+	}
+	applied["command:once"] = cmd.Digest()
+	err = CheckFresh(saved, cat, mustMakeOpts(t, cat, hosts, opts))
+	if err == nil || !strings.Contains(err.Error(), "the plan is stale: h1 (command:once: run when planned, none now)") {
+		t.Errorf("got %v", err)
+	}
+}
+
+func mustMakeOpts(t *testing.T, cat *catalog.Catalog, hosts map[string]transport.Transport, opts Options) *Plan {
+	t.Helper()
+	p, err := Make(context.Background(), cat, hosts, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

@@ -36,8 +36,12 @@ type LockedError struct {
 }
 
 func (e *LockedError) Error() string {
-	msg := fmt.Sprintf("another apply (run %s, pid %d on %s since %s) holds the lock",
-		e.Info.RunID, e.Info.PID, e.Info.Hostname, e.Info.Since.Local().Format(time.RFC3339))
+	run := ""
+	if e.Info.RunID != "" {
+		run = "run " + e.Info.RunID + ", "
+	}
+	msg := fmt.Sprintf("another apply (%spid %d on %s since %s) holds the lock",
+		run, e.Info.PID, e.Info.Hostname, e.Info.Since.Local().Format(time.RFC3339))
 	if e.Stale {
 		msg += "; the process is gone: break the lock with `fundament lock break`"
 	}

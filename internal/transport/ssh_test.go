@@ -3,16 +3,13 @@ package transport
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
 	"crypto/rand"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -20,252 +17,32 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ssh"
-)
 
-const sshdPath = "/usr/sbin/sshd"
+	"github.com/fundament-cloud/fundament/internal/testutil/sshd"
+)
 
 // testSSHD is a real OpenSSH server on 127.0.0.1 for one test.
 type testSSHD struct {
-	t         *testing.T
-	dir       string // readable by everyone: the sudo test's user reads authorized_keys
-	port      int
-	clientKey string // private key file accepted for every user
-
-	cmd    *exec.Cmd
-	exited chan struct{}
-	log    *lockedBuffer
+	*sshd.Server
+	t *testing.T
 }
 
-func requireSSHD(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("SSH tests start their own sshd, which needs root")
-	}
-	if _, err := os.Stat(sshdPath); err != nil {
-		t.Skipf("SSH tests need OpenSSH's server at %s (apt-get install openssh-server): %v", sshdPath, err)
-	}
-	if _, err := exec.LookPath("ssh-keygen"); err != nil {
-		t.Skip("SSH tests need ssh-keygen")
-	}
-}
+func requireSSHD(t *testing.T) { sshd.Require(t) }
 
 // newTestSSHD starts an sshd with a fresh host key and client key; it is
-// stopped when the test ends.
+// stopped when the test ends. The agent path is tested on its own; other
+// tests use key files only (sshd.Start clears SSH_AUTH_SOCK).
 func newTestSSHD(t *testing.T) *testSSHD {
-	requireSSHD(t)
-	// The agent path is tested on its own; other tests use key files only.
-	t.Setenv("SSH_AUTH_SOCK", "")
-	// sshd refuses to start without its privilege separation directory.
-	if err := os.MkdirAll("/run/sshd", 0o755); err != nil {
-		t.Fatal(err)
-	}
-	dir, err := os.MkdirTemp("", "fundament-sshd-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	d := &testSSHD{t: t, dir: dir, port: freePort(t)}
-	d.newHostKey()
-	d.clientKey = d.newClientKey("client", true)
-	d.start()
-	t.Cleanup(d.stop)
-	return d
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// newHostKey replaces the server's host key (takes effect on start).
-func (d *testSSHD) newHostKey() {
-	d.t.Helper()
-	key := filepath.Join(d.dir, "host_ed25519")
-	os.Remove(key)
-	os.Remove(key + ".pub")
-	out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "", "-f", key).CombinedOutput()
-	if err != nil {
-		d.t.Fatalf("ssh-keygen: %v: %s", err, out)
-	}
-}
-
-// hostKey returns the server's current public host key.
-func (d *testSSHD) hostKey() ssh.PublicKey {
-	d.t.Helper()
-	b, err := os.ReadFile(filepath.Join(d.dir, "host_ed25519.pub"))
-	if err != nil {
-		d.t.Fatal(err)
-	}
-	k, _, _, _, err := ssh.ParseAuthorizedKey(b)
-	if err != nil {
-		d.t.Fatal(err)
-	}
-	return k
-}
-
-// newClientKey writes a new ed25519 private key file, optionally
-// authorizing it on the server.
-func (d *testSSHD) newClientKey(name string, authorize bool) string {
-	d.t.Helper()
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		d.t.Fatal(err)
-	}
-	block, err := ssh.MarshalPrivateKey(priv, "")
-	if err != nil {
-		d.t.Fatal(err)
-	}
-	path := filepath.Join(d.dir, name)
-	if err := os.WriteFile(path, pem.EncodeToMemory(block), 0o600); err != nil {
-		d.t.Fatal(err)
-	}
-	if authorize {
-		sshPub, err := ssh.NewPublicKey(pub)
-		if err != nil {
-			d.t.Fatal(err)
-		}
-		f, err := os.OpenFile(filepath.Join(d.dir, "authorized_keys"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-		if err != nil {
-			d.t.Fatal(err)
-		}
-		f.Write(ssh.MarshalAuthorizedKey(sshPub))
-		f.Close()
-	}
-	return path
-}
-
-func (d *testSSHD) start() {
-	d.t.Helper()
-	cfg := filepath.Join(d.dir, "sshd_config")
-	conf := fmt.Sprintf(`ListenAddress 127.0.0.1:%d
-HostKey %s
-AuthorizedKeysFile %s
-PidFile none
-StrictModes no
-UsePAM no
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-LogLevel INFO
-# Bash sources ~/.bashrc when sshd starts it, unless it thinks it is nested;
-# keep the machine's dotfiles (which may be slow) out of the timings.
-SetEnv SHLVL=1
-`, d.port, filepath.Join(d.dir, "host_ed25519"), filepath.Join(d.dir, "authorized_keys"))
-	if err := os.WriteFile(cfg, []byte(conf), 0o644); err != nil {
-		d.t.Fatal(err)
-	}
-	d.log = &lockedBuffer{}
-	d.cmd = exec.Command(sshdPath, "-D", "-e", "-f", cfg)
-	d.cmd.Stdout, d.cmd.Stderr = d.log, d.log
-	if err := d.cmd.Start(); err != nil {
-		d.t.Fatal(err)
-	}
-	d.exited = make(chan struct{})
-	go func(cmd *exec.Cmd, exited chan struct{}) { cmd.Wait(); close(exited) }(d.cmd, d.exited)
-	listening := fmt.Sprintf("Server listening on 127.0.0.1 port %d", d.port)
-	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(string(d.log.Bytes()), listening) {
-		select {
-		case <-d.exited:
-			d.t.Fatalf("sshd exited: %s", d.log.Bytes())
-		case <-time.After(10 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			d.t.Fatalf("sshd did not start listening: %s", d.log.Bytes())
-		}
-	}
-}
-
-// stop kills sshd and every process it started (its per-connection
-// processes outlive the listener otherwise, keeping connections open).
-func (d *testSSHD) stop() {
-	if d.cmd == nil {
-		return
-	}
-	pids := append(descendants(d.cmd.Process.Pid), d.cmd.Process.Pid)
-	for _, pid := range pids {
-		syscall.Kill(pid, syscall.SIGKILL)
-	}
-	<-d.exited
-	d.cmd = nil
-}
-
-// signalSessions sends sig to every process below the sshd listener.
-func (d *testSSHD) signalSessions(sig syscall.Signal) {
-	for _, pid := range descendants(d.cmd.Process.Pid) {
-		syscall.Kill(pid, sig)
-	}
-}
-
-// logins counts successful logins since the last start.
-func (d *testSSHD) logins() int {
-	return strings.Count(string(d.log.Bytes()), "Accepted publickey")
-}
-
-func descendants(root int) []int {
-	children := map[int][]int{}
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid ...; comm may contain spaces and parentheses.
-		i := bytes.LastIndexByte(b, ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(string(b[i+1:]))
-		if len(f) < 2 {
-			continue
-		}
-		ppid, _ := strconv.Atoi(f[1])
-		children[ppid] = append(children[ppid], pid)
-	}
-	var out []int
-	for queue := []int{root}; len(queue) > 0; queue = queue[1:] {
-		for _, c := range children[queue[0]] {
-			out = append(out, c)
-			queue = append(queue, c)
-		}
-	}
-	return out
-}
-
-// processRunning reports whether a process with exactly this command line runs.
-func processRunning(args ...string) bool {
-	want := strings.Join(args, "\x00") + "\x00"
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		if _, err := strconv.Atoi(e.Name()); err != nil {
-			continue
-		}
-		if b, err := os.ReadFile("/proc/" + e.Name() + "/cmdline"); err == nil && string(b) == want {
-			return true
-		}
-	}
-	return false
+	return &testSSHD{Server: sshd.Start(t), t: t}
 }
 
 func (d *testSSHD) config(store HostKeyStore) SSHConfig {
 	return SSHConfig{
 		Host:           "test-host",
 		Address:        "127.0.0.1",
-		Port:           d.port,
+		Port:           d.Port,
 		User:           "root",
-		KeyFiles:       []string{d.clientKey},
+		KeyFiles:       []string{d.ClientKeyFile},
 		HostKeys:       store,
 		ConnectTimeout: 3 * time.Second,
 	}
@@ -277,7 +54,7 @@ func (d *testSSHD) dial(cfg SSHConfig) *SSH {
 	defer cancel()
 	s, err := DialSSH(ctx, cfg)
 	if err != nil {
-		d.t.Fatalf("DialSSH: %v\nsshd log:\n%s", err, d.log.Bytes())
+		d.t.Fatalf("DialSSH: %v\nsshd log:\n%s", err, d.Log())
 	}
 	d.t.Cleanup(func() { s.Close() })
 	return s
@@ -344,7 +121,7 @@ func TestSSHStdin(t *testing.T) {
 	s := d.dial(d.config(NewMemoryHostKeys()))
 	payload := make([]byte, 5<<20)
 	rand.Read(payload)
-	dst := filepath.Join(d.dir, "payload")
+	dst := filepath.Join(d.Dir, "payload")
 	script := fmt.Sprintf("cat > %s.tmp && mv %s.tmp %s", dst, dst, dst)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -369,7 +146,7 @@ func TestSSHStdin(t *testing.T) {
 func TestSSHConcurrentRunsShareOneConnection(t *testing.T) {
 	d := newTestSSHD(t)
 	s := d.dial(d.config(NewMemoryHostKeys()))
-	live := filepath.Join(d.dir, "live")
+	live := filepath.Join(d.Dir, "live")
 	if err := os.Mkdir(live, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -408,8 +185,8 @@ func TestSSHConcurrentRunsShareOneConnection(t *testing.T) {
 	if got := s.dials.Load(); got != 1 {
 		t.Errorf("dialled %d times, want 1", got)
 	}
-	if got := d.logins(); got != 1 {
-		t.Errorf("sshd logged %d logins, want 1:\n%s", got, d.log.Bytes())
+	if got := d.Logins(); got != 1 {
+		t.Errorf("sshd logged %d logins, want 1:\n%s", got, d.Log())
 	}
 }
 
@@ -421,19 +198,19 @@ func TestSSHHostKeyTrustOnFirstUse(t *testing.T) {
 	if !ok {
 		t.Fatal("host key not recorded")
 	}
-	if want := marshalHostKey(d.hostKey()); rec != want {
+	if want := marshalHostKey(d.HostKey()); rec != want {
 		t.Fatalf("recorded %q, want %q", rec, want)
 	}
-	oldFP := ssh.FingerprintSHA256(d.hostKey())
+	oldFP := ssh.FingerprintSHA256(d.HostKey())
 
 	// Same key again: accepted by a new transport sharing the store.
 	d.dial(d.config(store)).Close()
 
 	// The host comes back with a new key.
-	d.stop()
-	d.newHostKey()
-	d.start()
-	newFP := ssh.FingerprintSHA256(d.hostKey())
+	d.Stop()
+	d.NewHostKey()
+	d.Restart()
+	newFP := ssh.FingerprintSHA256(d.HostKey())
 
 	check := func(what string, err error) {
 		t.Helper()
@@ -460,7 +237,7 @@ func TestSSHHostKeyTrustOnFirstUse(t *testing.T) {
 	// Forgetting the key trusts the new one.
 	store.Forget("test-host")
 	d.dial(d.config(store)).Close()
-	if rec3, _, _ := store.Lookup("test-host"); rec3 != marshalHostKey(d.hostKey()) {
+	if rec3, _, _ := store.Lookup("test-host"); rec3 != marshalHostKey(d.HostKey()) {
 		t.Errorf("after forget, recorded %q", rec3)
 	}
 }
@@ -468,9 +245,9 @@ func TestSSHHostKeyTrustOnFirstUse(t *testing.T) {
 func TestSSHUnreachable(t *testing.T) {
 	requireSSHD(t)
 	t.Setenv("SSH_AUTH_SOCK", "")
-	dir := t.TempDir()
-	d := &testSSHD{t: t, dir: dir}
-	cfg := SSHConfig{Host: "down", Address: "127.0.0.1", KeyFiles: []string{d.newClientKey("k", false)},
+	key := filepath.Join(t.TempDir(), "k")
+	sshd.WriteKey(t, key)
+	cfg := SSHConfig{Host: "down", Address: "127.0.0.1", KeyFiles: []string{key},
 		HostKeys: NewMemoryHostKeys(), ConnectTimeout: 300 * time.Millisecond}
 
 	expectUnreachable := func(what string, cfg SSHConfig) {
@@ -488,7 +265,7 @@ func TestSSHUnreachable(t *testing.T) {
 	}
 
 	// Nothing listening: refused.
-	cfg.Port = freePort(t)
+	cfg.Port = sshd.FreePort(t)
 	expectUnreachable("refused", cfg)
 
 	// Something accepts but never speaks SSH: the handshake times out.
@@ -513,7 +290,7 @@ func TestSSHUnreachable(t *testing.T) {
 func TestSSHAuthFailureIsNotUnreachable(t *testing.T) {
 	d := newTestSSHD(t)
 	cfg := d.config(NewMemoryHostKeys())
-	cfg.KeyFiles = []string{d.newClientKey("stranger", false)}
+	cfg.KeyFiles = []string{d.NewClientKey("stranger", false)}
 	_, err := DialSSH(context.Background(), cfg)
 	var ae *AuthError
 	var ue *UnreachableError
@@ -524,7 +301,7 @@ func TestSSHAuthFailureIsNotUnreachable(t *testing.T) {
 		t.Errorf("message %q should name host and user", err)
 	}
 
-	cfg.KeyFiles = []string{filepath.Join(d.dir, "missing")}
+	cfg.KeyFiles = []string{filepath.Join(d.Dir, "missing")}
 	if _, err := DialSSH(context.Background(), cfg); !errors.As(err, &ae) {
 		t.Fatalf("missing key file: got %v, want *AuthError", err)
 	}
@@ -536,8 +313,8 @@ func TestSSHRedialAfterServerRestart(t *testing.T) {
 	run(t, s, "true")
 
 	// Restarted quickly: the next Run re-dials transparently.
-	d.stop()
-	d.start()
+	d.Stop()
+	d.Restart()
 	if res := run(t, s, "echo again"); string(res.Stdout) != "again\n" {
 		t.Fatalf("after restart: %q", res.Stdout)
 	}
@@ -551,13 +328,13 @@ func TestSSHRedialAfterServerRestart(t *testing.T) {
 		_, err := s.Run(context.Background(), "echo started; sleep 5", nil)
 		errc <- err
 	}()
-	for deadline := time.Now().Add(3 * time.Second); !processRunning("sleep", "5"); {
+	for deadline := time.Now().Add(3 * time.Second); !sshd.ProcessRunning("sleep", "5"); {
 		if time.Now().After(deadline) {
 			t.Fatal("the script did not start")
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	d.stop()
+	d.Stop()
 	select {
 	case err := <-errc:
 		if err == nil || !strings.Contains(err.Error(), "connection lost") {
@@ -567,20 +344,20 @@ func TestSSHRedialAfterServerRestart(t *testing.T) {
 	case <-time.After(2 * time.Second):
 		t.Fatal("Run did not notice the lost connection")
 	}
-	d.start()
+	d.Restart()
 	run(t, s, "true")
 	if got := s.dials.Load(); got != 3 {
 		t.Errorf("dialled %d times, want 3", got)
 	}
 
 	// Down: Run reports the host unreachable; back up: Run works again.
-	d.stop()
+	d.Stop()
 	_, err := s.Run(context.Background(), "true", nil)
 	var ue *UnreachableError
 	if !errors.As(err, &ue) {
 		t.Fatalf("while down: got %v, want *UnreachableError", err)
 	}
-	d.start()
+	d.Restart()
 	run(t, s, "true")
 	if got := s.dials.Load(); got != 5 {
 		t.Errorf("dialled %d times, want 5", got)
@@ -594,8 +371,8 @@ func TestSSHKeepAliveDetectsDeadConnection(t *testing.T) {
 	s := d.dial(cfg)
 	run(t, s, "true")
 	// Freeze the server side of the connection: no FIN, no answers.
-	d.signalSessions(syscall.SIGSTOP)
-	defer d.signalSessions(syscall.SIGCONT)
+	d.SignalSessions(syscall.SIGSTOP)
+	defer d.SignalSessions(syscall.SIGCONT)
 	s.mu.Lock()
 	c := s.cur
 	s.mu.Unlock()
@@ -637,7 +414,7 @@ func testCancel(t *testing.T, s *SSH, arg string) {
 		t.Errorf("Run returned after %v", el)
 	}
 	deadline := time.Now().Add(2 * time.Second)
-	for processRunning("sleep", arg) {
+	for sshd.ProcessRunning("sleep", arg) {
 		if time.Now().After(deadline) {
 			t.Errorf("sleep %s still runs on the host", arg)
 			break
@@ -666,7 +443,7 @@ func TestSSHAgent(t *testing.T) {
 	if _, err := exec.LookPath("ssh-agent"); err != nil {
 		t.Skip("ssh-agent is not installed")
 	}
-	sock := filepath.Join(d.dir, "agent.sock")
+	sock := filepath.Join(d.Dir, "agent.sock")
 	agentCmd := exec.Command("ssh-agent", "-D", "-a", sock)
 	if err := agentCmd.Start(); err != nil {
 		t.Fatal(err)
@@ -681,7 +458,7 @@ func TestSSHAgent(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	add := exec.Command("ssh-add", d.clientKey)
+	add := exec.Command("ssh-add", d.ClientKeyFile)
 	add.Env = append(os.Environ(), "SSH_AUTH_SOCK="+sock)
 	if out, err := add.CombinedOutput(); err != nil {
 		t.Fatalf("ssh-add: %v: %s", err, out)
@@ -706,11 +483,11 @@ func TestSSHSudo(t *testing.T) {
 	user := fmt.Sprintf("fndtest%d", os.Getpid()%1000000)
 	// "*" is no password but, unlike useradd's default "!", not a locked
 	// account, which sshd (without PAM) would refuse.
-	if out, err := exec.Command("useradd", "-M", "-d", d.dir, "-s", "/bin/sh", "-p", "*", user).CombinedOutput(); err != nil {
+	if out, err := exec.Command("useradd", "-M", "-d", d.Dir, "-s", "/bin/sh", "-p", "*", user).CombinedOutput(); err != nil {
 		t.Fatalf("useradd: %v: %s", err, out)
 	}
 	t.Cleanup(func() {
-		d.stop() // userdel refuses while the user's sshd processes live
+		d.Stop() // userdel refuses while the user's sshd processes live
 		if out, err := exec.Command("userdel", user).CombinedOutput(); err != nil {
 			t.Errorf("userdel %s: %v: %s", user, err, out)
 		}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -29,12 +30,30 @@ func (Component) Items(in *catalog.Input) ([]*catalog.Item, []*catalog.Group, er
 		if err != nil {
 			return nil, nil, err
 		}
+		var setItems []*catalog.Item
 		for _, h := range hosts {
-			items = append(items, hostItems(in, set, h.Name, base)...)
+			setItems = append(setItems, hostItems(in, set, h.Name, base)...)
+		}
+		// Playbooks come last: after everything else of the set on every
+		// host they run against.
+		var all []catalog.Ref
+		for _, it := range setItems {
+			all = append(all, it.Ref())
 		}
 		for _, pb := range set.Playbooks {
-			items = append(items, playbookItem(in, set, pb, hosts))
+			it, err := playbookItem(in, set, pb, hosts)
+			if err != nil {
+				return nil, nil, err
+			}
+			it.After = append(it.After, all...)
+			setItems = append(setItems, it)
 		}
+		for _, it := range setItems {
+			if err := resource.Validate(it.Resource); err != nil {
+				return nil, nil, fmt.Errorf("custom set %s: %w", set.Name, err)
+			}
+		}
+		items = append(items, setItems...)
 	}
 	return items, nil, nil
 }
@@ -85,21 +104,79 @@ func baseResources(in *catalog.Input, set *model.CustomSet) ([]resource.Resource
 
 func hostItems(in *catalog.Input, set *model.CustomSet, host string, base []resource.Resource) []*catalog.Item {
 	var items []*catalog.Item
-	var prepared []catalog.Ref
 	for _, r := range base {
-		it := &catalog.Item{Host: host, Component: "custom", Resource: r}
-		// Parents before children: a file after the directory it is in.
-		for _, prev := range items {
-			if dir, ok := prev.Resource.(resource.Directory); ok && isUnder(pathOf(r), dir.Path) {
-				it.After = append(it.After, prev.Ref())
+		items = append(items, &catalog.Item{Host: host, Component: componentOf(set), Resource: r})
+	}
+	// The accounts the set makes: owners and groups of its paths, and the
+	// groups of its users, are made first. A user without a group gets a
+	// group of its own name (useradd -U).
+	users, groups := map[string]catalog.Ref{}, map[string]catalog.Ref{}
+	var packages []catalog.Ref
+	for _, it := range items {
+		switch v := it.Resource.(type) {
+		case resource.Group:
+			groups[v.Name] = it.Ref()
+		case resource.User:
+			users[v.Name] = it.Ref()
+		case resource.Package:
+			packages = append(packages, it.Ref())
+		}
+	}
+	for _, it := range items {
+		if u, ok := it.Resource.(resource.User); ok && u.Group == "" {
+			if _, ok := groups[u.Name]; !ok {
+				groups[u.Name] = it.Ref()
 			}
 		}
-		items = append(items, it)
+	}
+	var prepared []catalog.Ref
+	for _, it := range items {
+		after := func(ref catalog.Ref, ok bool) {
+			if ok && ref != it.Ref() && !slices.Contains(it.After, ref) {
+				it.After = append(it.After, ref)
+			}
+		}
+		owners := func(owner, group string) {
+			ref, ok := users[owner]
+			after(ref, ok)
+			ref, ok = groups[group]
+			after(ref, ok)
+		}
+		switch v := it.Resource.(type) {
+		case resource.User:
+			ref, ok := groups[v.Group]
+			after(ref, ok)
+			for _, g := range v.Groups {
+				ref, ok := groups[g]
+				after(ref, ok)
+			}
+		case resource.Directory:
+			owners(v.Owner, v.Group)
+		case resource.File:
+			owners(v.Owner, v.Group)
+		}
+		// A file or link after the set's packages (which may make its
+		// directory, or own it).
+		switch it.Resource.(type) {
+		case resource.File, resource.Symlink:
+			for _, p := range packages {
+				after(p, true)
+			}
+		}
+		// Parents before children: a path after every directory of the
+		// set it is in, wherever that is declared.
+		if p := pathOf(it.Resource); p != "" {
+			for _, other := range items {
+				if dir, ok := other.Resource.(resource.Directory); ok && isUnder(p, dir.Path) {
+					after(other.Ref(), true)
+				}
+			}
+		}
 		prepared = append(prepared, it.Ref())
 	}
 	for _, s := range set.Services {
 		svc := resource.Service{Unit: s.Unit, Enabled: model.Enabled(s.Enabled, true), Running: model.Enabled(s.Running, true)}
-		it := &catalog.Item{Host: host, Component: "custom", After: prepared}
+		it := &catalog.Item{Host: host, Component: componentOf(set), After: prepared}
 		for _, p := range s.RestartOn {
 			id := resource.ID{Kind: resource.KindFile, Name: p}
 			svc.Subscribes = append(svc.Subscribes, id)
@@ -109,22 +186,32 @@ func hostItems(in *catalog.Input, set *model.CustomSet, host string, base []reso
 		it.Resource = svc
 		items = append(items, it)
 	}
-	byName := map[string]catalog.Ref{}
+	// Commands: after the set's other resources, and after the commands
+	// they name (declared before or after them).
+	byName := map[string]*catalog.Item{}
+	var commands []*catalog.Item
 	for _, c := range set.Commands {
-		it := &catalog.Item{Host: host, Component: "custom", After: prepared,
+		it := &catalog.Item{Host: host, Component: componentOf(set), After: slices.Clone(prepared),
 			Resource: resource.Command{Name: set.Name + "/" + c.Name, Script: c.Script, Guard: c.Guard}}
+		byName[c.Name] = it
+		commands = append(commands, it)
+	}
+	for i, c := range set.Commands {
 		for _, a := range c.After {
-			if ref, ok := byName[a]; ok {
-				it.After = append(it.After, ref)
+			if dep, ok := byName[a]; ok && dep != commands[i] {
+				commands[i].After = append(commands[i].After, dep.Ref())
 			}
 		}
-		byName[c.Name] = it.Ref()
-		items = append(items, it)
 	}
-	return items
+	return append(items, commands...)
 }
 
-func playbookItem(in *catalog.Input, set *model.CustomSet, pb *model.CustomPlaybook, hosts []*model.Host) *catalog.Item {
+// playbookItem is the run of a playbook against the set's hosts. The
+// digest of the playbook file goes into the inventory (a variable of all
+// hosts, fundament_playbook_sha256): the run's record then changes with
+// the playbook, which runs again. (Files the playbook includes are not
+// followed: change the playbook, or its variables, to run it again.)
+func playbookItem(in *catalog.Input, set *model.CustomSet, pb *model.CustomPlaybook, hosts []*model.Host) (*catalog.Item, error) {
 	inv := map[string]any{}
 	hostVars := map[string]any{}
 	var names []string
@@ -144,20 +231,24 @@ func playbookItem(in *catalog.Input, set *model.CustomSet, pb *model.CustomPlayb
 		names = append(names, h.Name)
 	}
 	sort.Strings(names)
-	inv["all"] = map[string]any{"hosts": hostVars}
 	playbook := pb.Playbook
 	if !filepath.IsAbs(playbook) {
 		playbook = filepath.Join(in.RepoDir, playbook)
 	}
+	content, err := os.ReadFile(playbook)
+	if err != nil {
+		return nil, fmt.Errorf("custom set %s: playbook %s: %w", set.Name, pb.Name, err)
+	}
+	inv["all"] = map[string]any{"hosts": hostVars, "vars": map[string]any{"fundament_playbook_sha256": resource.Digest(content)}}
 	// A playbook runs from the manager once for all its hosts; it is filed
 	// under the first host so that it has a place in the per-host plan.
 	host := "manager"
 	if len(names) > 0 {
 		host = names[0]
 	}
-	return &catalog.Item{Host: host, Component: "custom", Resource: resource.Ansible{
+	return &catalog.Item{Host: host, Component: componentOf(set), Resource: resource.Ansible{
 		Name: set.Name + "/" + pb.Name, Playbook: playbook, Inventory: inv, ExtraVars: pb.ExtraVars, Limit: names,
-	}}
+	}}, nil
 }
 
 func pathOf(r resource.Resource) string {
@@ -191,3 +282,7 @@ func withoutRefs(refs, drop []catalog.Ref) []catalog.Ref {
 	}
 	return out
 }
+
+// componentOf names the component of a set's items, "custom/<set>": a
+// path two sets manage on one host is then reported with both sets.
+func componentOf(set *model.CustomSet) string { return "custom/" + set.Name }
