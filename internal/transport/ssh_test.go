@@ -258,7 +258,8 @@ func TestSSHUnreachable(t *testing.T) {
 		if !errors.As(err, &ue) || ue.Host != "down" {
 			t.Fatalf("%s: got %v, want *UnreachableError", what, err)
 		}
-		if el := time.Since(start); el > 2*time.Second {
+		// Far below the 10 s connect timeout: refused fast, not timed out.
+		if el := time.Since(start); el > 5*time.Second {
 			t.Errorf("%s: took %v", what, el)
 		}
 		t.Logf("%s: %v", what, err)
@@ -410,7 +411,8 @@ func testCancel(t *testing.T, s *SSH, arg string) {
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("got %v, want context.DeadlineExceeded", err)
 	}
-	if el := time.Since(start); el > time.Second {
+	// Far below the script's own duration: cancelled, not waited for.
+	if el := time.Since(start); el > 5*time.Second {
 		t.Errorf("Run returned after %v", el)
 	}
 	deadline := time.Now().Add(2 * time.Second)

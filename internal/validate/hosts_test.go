@@ -102,14 +102,13 @@ func TestHostRulesScale(t *testing.T) {
 			if items := ck.d.Items(); len(items) > 0 {
 				t.Logf("broken=%v: %s: %d diagnostics, first: %s", broken, r.ID, len(items), items[0])
 			}
+			// Timings are reported, not asserted: a loaded CI machine is
+			// no benchmark (BenchmarkCheck5000 is).
 			if d := time.Since(t0); d > 100*time.Millisecond {
-				t.Errorf("broken=%v: rule %s took %v", broken, r.ID, d)
+				t.Logf("broken=%v: rule %s took %v", broken, r.ID, d)
 			}
 		}
 		total := time.Since(start)
 		t.Logf("broken=%v: host and service rules over 5000 hosts: %v", broken, total)
-		if total > 500*time.Millisecond {
-			t.Errorf("broken=%v: host and service rules took %v", broken, total)
-		}
 	}
 }
