@@ -49,6 +49,7 @@ type world struct {
 func (h *fakeHost) Host() string { return h.name }
 func (h *fakeHost) Close() error { return nil }
 func (h *fakeHost) Run(ctx context.Context, script string, _ io.Reader) (transport.Result, error) {
+	script = unwrapHostLock(script)
 	w := h.world
 	n := w.running.Add(1)
 	defer w.running.Add(-1)
@@ -321,3 +322,31 @@ func TestSkippedActionsAreRecorded(t *testing.T) {
 		t.Errorf("recorded %v, want %v", rec.finished, want)
 	}
 }
+
+// unwrapHostLock returns the script inside resource.WithHostLock.
+func unwrapHostLock(s string) string {
+	if i := strings.Index(s, "\n(\n"); i >= 0 {
+		s = s[i+3:]
+	}
+	return strings.TrimSuffix(s, "\n) 9>&-\n")
+}
+
+// Actions run under the host lock (see resource.WithHostLock).
+func TestActionsTakeTheHostLock(t *testing.T) {
+	var seen string
+	h := &scriptRecorder{record: func(s string) { seen = s }}
+	cat, p, _ := setup(t, newWorld(), []*catalog.Item{item("a", "x")}, nil)
+	Apply(context.Background(), cat, p, map[string]transport.Transport{"a": h}, Options{})
+	if !strings.Contains(seen, "flock -x") || unwrapHostLock(seen) != "x" {
+		t.Errorf("script not wrapped in the host lock:\n%s", seen)
+	}
+}
+
+type scriptRecorder struct{ record func(string) }
+
+func (s *scriptRecorder) Run(_ context.Context, script string, _ io.Reader) (transport.Result, error) {
+	s.record(script)
+	return transport.Result{}, nil
+}
+func (s *scriptRecorder) Host() string { return "a" }
+func (s *scriptRecorder) Close() error { return nil }

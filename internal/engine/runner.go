@@ -201,7 +201,9 @@ func (r *runner) act(ctx context.Context, n *node) (string, error) {
 	} else {
 		script, stdin = res.Apply(n.change)
 	}
-	out, err := t.Run(ctx, script, bytes.NewReader(stdin))
+	// The host lock keeps this action from running beside one that an
+	// interrupted run left behind on the host.
+	out, err := t.Run(ctx, resource.WithHostLock(script, false), bytes.NewReader(stdin))
 	combined := string(out.Stdout) + string(out.Stderr)
 	if err != nil {
 		return combined, &transientError{err}

@@ -79,7 +79,9 @@ func observeHost(ctx context.Context, host string, items []*catalog.Item, t tran
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	res, err := t.Run(ctx, resource.ObserveBatch(rs), nil)
+	// A shared hold on the host lock: an action still running from an
+	// interrupted run is waited for, not observed half done.
+	res, err := t.Run(ctx, resource.WithHostLock(resource.ObserveBatch(rs), true), nil)
 	if err != nil {
 		o.Err = err
 		return o
