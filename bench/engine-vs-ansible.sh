@@ -136,6 +136,8 @@ WATCHDOG=$!
 log "building bin/fundament"
 make -C "$ROOT" build >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; die "make build failed"; }
 FM=$ROOT/bin/fundament
+COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+[ -z "$(git -C "$ROOT" status --porcelain -- cmd internal go.mod go.sum 2>/dev/null)" ] || COMMIT+=" with uncommitted changes"
 
 # ---------------------------------------------------------------- hosts
 mkdir -p /run/sshd "$WORK/hosts"
@@ -550,7 +552,7 @@ mkdir -p "$(dirname "$RESULTS")"
 	echo "#### Machine and versions"
 	echo
 	echo "- $(nproc) cores (\`nproc\`), $cpu_model, $mem_gb GB RAM, $(. /etc/os-release; echo "$PRETTY_NAME"), Linux $(uname -r); load average at the start: $LOAD0"
-	echo "- \`fundament version\`: $("$FM" version 2>/dev/null | head -n 1)"
+	echo "- \`fundament version\`: $("$FM" version 2>/dev/null | head -n 1), built from commit $COMMIT"
 	echo "- $(ansible-playbook --version 2>/dev/null | head -n 1), Python $(/usr/bin/python3 -c 'import platform; print(platform.python_version())') on both sides"
 	echo "- $(ssh -V 2>&1 | cut -d, -f1) (client and server)"
 	if [ "$NETMODE" = netns ]; then
