@@ -12,7 +12,7 @@ FUZZTIME  ?= 30s
 
 all: build
 
-## deps: fetch the Go modules go.mod pins (and, later, the apt packages the tests need)
+## deps: fetch the Go modules go.mod pins and the Debian packages the tests and the lab need
 deps:
 	@command -v $(GO) >/dev/null || { echo "Go is missing: install Go 1.26 into /usr/local/go"; exit 1; }
 	$(GO) mod download
@@ -34,11 +34,11 @@ test: fmt-check vet build
 	./$(BIN) validate --repo examples/lab
 	./$(BIN) validate --repo examples/production
 
-## lab: build and bring up the lab cloud from examples/lab (lab bring-up arrives with issue 4)
+## lab: build and bring up the lab cloud from examples/lab (root): image, hosts, switches, cables, apply
 lab: deps build
 	./$(BIN) validate --repo examples/lab
-	./$(BIN) inventory --repo examples/lab
-	@echo "lab: bringing up namespace hosts is not implemented yet (issue 4); the lab model above is valid."
+	./$(BIN) lab up --repo examples/lab
+	./$(BIN) lab status --repo examples/lab
 
 ## fuzz: run every fuzz target for FUZZTIME each
 fuzz:

@@ -116,6 +116,7 @@ declarative configuration repository.`,
 		newLockCmd(g),
 		newHostKeysCmd(g),
 		newVersionCmd(g),
+		newLabCmd(g),
 	)
 	addCompletionExamples(root)
 	wrapRunErrors(root)

@@ -44,7 +44,8 @@ type session struct {
 	keys    []string // the private key files SSH uses
 }
 
-func openSession(ctx context.Context, g *globals, f *engineFlags) (*session, error) {
+// loadValid loads and validates the repository, printing its errors.
+func loadValid(g *globals) (*model.Cloud, error) {
 	c, diags := validate.Check(g.repo)
 	if diags.HasErrors() {
 		for _, d := range diags.Items() {
@@ -53,6 +54,14 @@ func openSession(ctx context.Context, g *globals, f *engineFlags) (*session, err
 			}
 		}
 		return nil, fmt.Errorf("the configuration in %s is invalid; fix the errors above", g.repo)
+	}
+	return c, nil
+}
+
+func openSession(ctx context.Context, g *globals, f *engineFlags) (*session, error) {
+	c, err := loadValid(g)
+	if err != nil {
+		return nil, err
 	}
 	db, err := state.Open(filepath.Join(g.repo, StateDir))
 	if err != nil {
@@ -95,7 +104,7 @@ func (s *session) dial(ctx context.Context, f *engineFlags) map[string]transport
 	byName := s.cloud.HostsByName()
 	keys := f.sshKeys
 	if len(keys) == 0 {
-		keys = defaultKeys()
+		keys = defaultKeys(s.g.repo)
 	}
 	s.keys = keys
 	out := map[string]transport.Transport{}
@@ -136,13 +145,17 @@ func (s *session) dial(ctx context.Context, f *engineFlags) map[string]transport
 	return out
 }
 
-// defaultKeys are the operator's usual private keys, as ssh would try them.
-func defaultKeys() []string {
+// defaultKeys are the operator's usual private keys, as ssh would try them,
+// and the key of the repository's lab (fundament lab up made it).
+func defaultKeys(repo string) []string {
 	if k := os.Getenv("FUNDAMENT_SSH_KEY"); k != "" {
 		return []string{k}
 	}
 	home, _ := os.UserHomeDir()
 	var keys []string
+	if _, err := os.Stat(labKeyPath(repo)); err == nil {
+		keys = append(keys, labKeyPath(repo))
+	}
 	for _, n := range []string{"id_ed25519", "id_ecdsa", "id_rsa"} {
 		p := filepath.Join(home, ".ssh", n)
 		if _, err := os.Stat(p); err == nil {

@@ -1,0 +1,479 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fundament-cloud/fundament/internal/lab"
+	"github.com/fundament-cloud/fundament/internal/model"
+	"github.com/fundament-cloud/fundament/internal/release"
+	"github.com/fundament-cloud/fundament/internal/state"
+	"github.com/fundament-cloud/fundament/internal/transport"
+)
+
+// labKeyPath is the operator key of a repository's lab (git-ignored).
+func labKeyPath(repo string) string { return filepath.Join(repo, StateDir, "lab", "id_ed25519") }
+
+// openUpLab is openLab for commands on a lab that must be up.
+func openUpLab(g *globals, f *labFlags) (*lab.Lab, *model.Cloud, error) {
+	l, c, err := openLab(g, f)
+	if err == nil {
+		err = l.Check()
+	}
+	return l, c, err
+}
+
+type labFlags struct {
+	prefix   string
+	dir      string
+	cacheDir string
+	verbose  bool
+}
+
+func newLabCmd(g *globals) *cobra.Command {
+	var f labFlags
+	cmd := &cobra.Command{
+		Use:   "lab",
+		Short: "Run the whole cloud on this Linux machine (root)",
+		Long: `The lab turns every host of the inventory and every switch of network.yaml into a
+Linux-namespace host on this machine: its own root file system (an overlay on a
+Debian image), systemd as PID 1, sshd, and its management address on a bridge
+on this machine (which takes the management network's gateway address). Every
+cable of network.yaml becomes a veth pair between the ports it names. Fundament
+then deploys onto the lab exactly as onto servers, over SSH.
+
+Faults for reliability tests: 'lab stop' powers a host off (every process dies
+at once), 'lab start' boots it again with its disks, 'lab cut' pulls cables,
+'lab heal' puts them back.`,
+	}
+	cmd.PersistentFlags().StringVar(&f.prefix, "prefix", lab.DefaultPrefix, "begins the names of the lab's namespaces, interfaces and cgroups")
+	cmd.PersistentFlags().StringVar(&f.dir, "lab-dir", lab.DefaultDir, "`DIR` of the nodes' layers and disks")
+	cmd.PersistentFlags().StringVar(&f.cacheDir, "cache-dir", lab.DefaultCacheDir, "`DIR` of the cached images")
+	cmd.PersistentFlags().BoolVarP(&f.verbose, "verbose", "v", false, "show every command the lab runs on this machine")
+	cmd.AddCommand(newLabUpCmd(g, &f), newLabDownCmd(g, &f), newLabStatusCmd(g, &f), newLabExecCmd(g, &f),
+		newLabSSHCmd(g, &f), newLabStopCmd(g, &f), newLabStartCmd(g, &f), newLabCutCmd(g, &f), newLabHealCmd(g, &f))
+	return cmd
+}
+
+// openLab loads the repository's model and returns its lab.
+func openLab(g *globals, f *labFlags) (*lab.Lab, *model.Cloud, error) {
+	if os.Geteuid() != 0 {
+		return nil, nil, errors.New("the lab needs root: it creates namespaces, interfaces and mounts")
+	}
+	c, err := loadValid(g)
+	if err != nil {
+		return nil, nil, err
+	}
+	topo, err := lab.FromModel(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	pub, err := lab.EnsureOperatorKey(labKeyPath(g.repo))
+	if err != nil {
+		return nil, nil, fmt.Errorf("the lab's operator key: %w", err)
+	}
+	l, err := lab.New(f.prefix, f.dir, topo, pub, g.stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !f.verbose {
+		l.Log = io.Discard
+	}
+	return l, c, nil
+}
+
+func newLabUpCmd(g *globals, f *labFlags) *cobra.Command {
+	var baseOnly, noApply bool
+	var wait time.Duration
+	cmd := &cobra.Command{
+		Use:   "up",
+		Short: "Create the lab's hosts, switches and cables, boot them and apply the configuration",
+		Long: `Up builds the Debian image (cached under --cache-dir; rebuilt only when its package
+list changes), creates what is missing of the lab, boots every node that is not
+running, records each node's SSH host key in the state database (so the engine
+trusts exactly that key), waits until every node answers over SSH with systemd
+running, and then applies the configuration (fundament apply --auto-approve).
+
+Up is idempotent: on a lab that is up it changes nothing, and it completes a lab
+that a crash left half made.`,
+		Example: examples("sudo fundament lab up --repo examples/lab"),
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			l, c, err := openLab(g, f)
+			if err != nil {
+				return err
+			}
+			start := time.Now()
+			spec := lab.DefaultImageSpec()
+			if !baseOnly {
+				s, ok := release.Lookup(c.Spec.Release)
+				if !ok {
+					return fmt.Errorf("release stream %q is not built into this binary", c.Spec.Release)
+				}
+				spec = lab.ImageFor(s)
+			}
+			img, err := lab.BuildImage(ctx, f.cacheDir, spec, l.Log)
+			if err != nil {
+				return err
+			}
+			built := time.Now()
+			if err := l.Up(ctx, img, g.repo); err != nil {
+				return fmt.Errorf("lab up: %w (run it again to complete the lab, or fundament lab down)", err)
+			}
+			if err := trustLabHostKeys(g, l); err != nil {
+				return err
+			}
+			if err := waitLabSSHNodes(ctx, g, l, wait, l.Topo.NodeNames()...); err != nil {
+				return err
+			}
+			reachable := time.Now()
+			fmt.Fprintf(g.stdout, "lab %s: %d nodes up and reachable over SSH in %s (image %s)\n", c.Spec.Name, len(l.Topo.Nodes),
+				reachable.Sub(built).Round(10*time.Millisecond), imageNote(img, built.Sub(start)))
+			if noApply {
+				return nil
+			}
+			apply := newApplyCmd(g)
+			apply.SetArgs([]string{"--auto-approve", "--ssh-key", labKeyPath(g.repo)})
+			apply.SetOut(g.stdout)
+			apply.SetErr(g.stderr)
+			return apply.ExecuteContext(ctx)
+		},
+	}
+	cmd.Flags().BoolVar(&baseOnly, "base-only", false, "boot the base image alone, without the release's packages (fast; nothing can be deployed)")
+	cmd.Flags().BoolVar(&noApply, "no-apply", false, "only create and boot the lab")
+	cmd.Flags().DurationVar(&wait, "wait", 2*time.Minute, "how long to wait for every node to answer over SSH")
+	return cmd
+}
+
+func imageNote(img *lab.Image, took time.Duration) string {
+	if len(img.Built) == 0 {
+		return "from the cache"
+	}
+	return fmt.Sprintf("built in %s", took.Round(time.Second))
+}
+
+// trustLabHostKeys records each node's generated host key, replacing what
+// an earlier lab of the same names left: the lab made these keys, so the
+// engine verifies them from the first connection on.
+func trustLabHostKeys(g *globals, l *lab.Lab) error {
+	db, err := state.Open(filepath.Join(g.repo, StateDir))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	for _, n := range l.Topo.Nodes {
+		key, err := l.HostKey(n.Name)
+		if err != nil {
+			return err
+		}
+		if rec, ok, err := db.HostKeys().Lookup(n.Name); err != nil {
+			return err
+		} else if ok && rec == key {
+			continue
+		} else if ok {
+			if err := db.ForgetHostKey(n.Name); err != nil {
+				return err
+			}
+		}
+		if err := db.HostKeys().Record(n.Name, key); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// waitLabSSH waits until every running node accepts the operator key over
+// SSH, verifies its recorded host key, and has finished booting.
+func waitLabSSHNodes(ctx context.Context, g *globals, l *lab.Lab, limit time.Duration, nodes ...string) error {
+	if limit <= 0 {
+		return nil
+	}
+	db, err := state.Open(filepath.Join(g.repo, StateDir))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	var wg sync.WaitGroup
+	errs := make([]error, len(nodes))
+	for i, name := range nodes {
+		n := l.Topo.Node(name)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = waitNodeSSH(ctx, db, labKeyPath(g.repo), l, n)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func waitNodeSSH(ctx context.Context, db *state.DB, key string, l *lab.Lab, n *lab.Node) error {
+	var last error
+	for {
+		if !l.Running(n.Name) {
+			return fmt.Errorf("%s stopped while booting; the end of its console:\n%s", n.Name, l.ConsoleTail(n.Name, 15))
+		}
+		conn, err := transport.DialSSH(ctx, transport.SSHConfig{
+			Host: n.Name, Address: n.Mgmt.Addr().String(), User: "root",
+			KeyFiles: []string{key}, HostKeys: db.HostKeys(), ConnectTimeout: 2 * time.Second,
+		})
+		if err == nil {
+			res, rerr := conn.Run(ctx, "systemctl is-system-running --wait", nil)
+			conn.Close()
+			state := strings.TrimSpace(string(res.Stdout))
+			if rerr == nil && (state == "running" || state == "degraded") {
+				return nil
+			}
+			err = fmt.Errorf("systemd is %q", state)
+			if rerr != nil {
+				err = rerr
+			}
+		}
+		last = err
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s (%s) did not answer over SSH in time: %v", n.Name, n.Mgmt.Addr(), last)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+func newLabDownCmd(g *globals, f *labFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "down",
+		Short: "Stop every node and remove everything the lab made (the image cache stays)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			l, _, err := openLab(g, f)
+			if err != nil {
+				if os.Geteuid() != 0 {
+					return err
+				}
+				// Taking a lab down must not depend on a valid repository.
+				fmt.Fprintf(g.stderr, "note: %v; removing every node of lab %q found on this machine\n", err, f.prefix)
+				if l, err = lab.New(f.prefix, f.dir, nil, "", io.Discard); err != nil {
+					return err
+				}
+			}
+			if err := l.Down(cmd.Context()); err != nil {
+				return fmt.Errorf("lab down: %w", err)
+			}
+			fmt.Fprintf(g.stdout, "lab %q is down: no node, namespace, interface, cgroup or loop device of it is left\n", f.prefix)
+			return nil
+		},
+	}
+}
+
+func newLabStatusCmd(g *globals, f *labFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "status",
+		Short: "List the lab's nodes: state, systemd, address, memory",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			l, _, err := openUpLab(g, f)
+			if err != nil {
+				return err
+			}
+			st, err := l.Status(cmd.Context())
+			if err != nil {
+				return err
+			}
+			cuts := l.Cuts()
+			if g.json() {
+				var cs []string
+				for _, c := range cuts {
+					cs = append(cs, c.String())
+				}
+				return printJSON(g.stdout, map[string]any{"nodes": st, "cuts": cs})
+			}
+			w := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "NODE\tKIND\tSTATE\tSYSTEMD\tADDRESS\tMEMORY")
+			var total int64
+			for _, s := range st {
+				mem := "-"
+				if s.Memory > 0 {
+					mem = fmt.Sprintf("%.0f MiB", float64(s.Memory)/(1<<20))
+					total += s.Memory
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", s.Name, s.Kind, s.State, dash(s.Systemd), s.Address, mem)
+			}
+			w.Flush()
+			fmt.Fprintf(g.stdout, "memory of all nodes: %.0f MiB\n", float64(total)/(1<<20))
+			for _, c := range cuts {
+				fmt.Fprintf(g.stdout, "cut: %s\n", c)
+			}
+			return nil
+		},
+	}
+}
+
+func newLabExecCmd(g *globals, f *labFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:     "exec NODE -- COMMAND [ARG...]",
+		Short:   "Run a command inside a node (as root, in all its namespaces)",
+		Example: examples("sudo fundament lab exec ctl-1 -- systemctl is-system-running"),
+		Args:    cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			l, _, err := openUpLab(g, f)
+			if err != nil {
+				return err
+			}
+			c, err := l.Command(cmd.Context(), args[0], args[1:]...)
+			if err != nil {
+				return err
+			}
+			return runAttached(g, c)
+		},
+	}
+}
+
+func newLabSSHCmd(g *globals, f *labFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "ssh NODE [-- COMMAND...]",
+		Short: "Log in to a node with ssh, as the engine does (its key, the node's known host key)",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			l, _, err := openUpLab(g, f)
+			if err != nil {
+				return err
+			}
+			n := l.Topo.Node(args[0])
+			if n == nil {
+				return fmt.Errorf("no host or switch %s in the lab", args[0])
+			}
+			key, err := l.HostKey(n.Name)
+			if err != nil {
+				return err
+			}
+			dir, err := os.MkdirTemp("", "fundament-lab-ssh-")
+			if err != nil {
+				return err
+			}
+			defer os.RemoveAll(dir)
+			known := filepath.Join(dir, "known_hosts")
+			if err := os.WriteFile(known, []byte(n.Mgmt.Addr().String()+" "+key+"\n"), 0o600); err != nil {
+				return err
+			}
+			sshArgs := []string{"-i", labKeyPath(g.repo), "-o", "UserKnownHostsFile=" + known, "-o", "GlobalKnownHostsFile=/dev/null",
+				"-o", "StrictHostKeyChecking=yes", "-o", "IdentitiesOnly=yes", "root@" + n.Mgmt.Addr().String()}
+			return runAttached(g, exec.CommandContext(cmd.Context(), "ssh", append(sshArgs, args[1:]...)...))
+		},
+	}
+}
+
+// runAttached runs c with our standard input and output and passes its
+// exit status on.
+func runAttached(g *globals, c *exec.Cmd) error {
+	c.Stdin, c.Stdout, c.Stderr = os.Stdin, g.stdout, g.stderr
+	err := c.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return &exitError{code: ee.ExitCode()}
+	}
+	return err
+}
+
+func newLabStopCmd(g *globals, f *labFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "stop NODE...",
+		Short: "Power nodes off: every process dies at once, their cables lose carrier",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			l, _, err := openUpLab(g, f)
+			if err != nil {
+				return err
+			}
+			if err := l.Stop(cmd.Context(), args...); err != nil {
+				return err
+			}
+			fmt.Fprintf(g.stdout, "stopped %s\n", strings.Join(args, ", "))
+			return nil
+		},
+	}
+}
+
+func newLabStartCmd(g *globals, f *labFlags) *cobra.Command {
+	var wait time.Duration
+	cmd := &cobra.Command{
+		Use:   "start NODE...",
+		Short: "Power stopped nodes on again, with their disks, and wait for SSH",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			l, _, err := openUpLab(g, f)
+			if err != nil {
+				return err
+			}
+			if err := l.Start(cmd.Context(), args...); err != nil {
+				return err
+			}
+			for _, name := range args {
+				if err := waitLabSSHNodes(cmd.Context(), g, l, wait, name); err != nil {
+					return err
+				}
+			}
+			fmt.Fprintf(g.stdout, "started %s\n", strings.Join(args, ", "))
+			return nil
+		},
+	}
+	cmd.Flags().DurationVar(&wait, "wait", 2*time.Minute, "how long to wait for the nodes to answer over SSH (0: do not wait)")
+	return cmd
+}
+
+func newLabCutCmd(g *globals, f *labFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:     "cut A B",
+		Short:   "Take the cables between A and B down (nodes, or NODE:PORT for one cable)",
+		Example: examples("sudo fundament lab cut spine-1 leaf-1", "sudo fundament lab cut leaf-1:Ethernet0 ctl-1:eth1"),
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			l, _, err := openUpLab(g, f)
+			if err != nil {
+				return err
+			}
+			links, err := l.Cut(cmd.Context(), args[0], args[1])
+			if err != nil {
+				return err
+			}
+			for _, k := range links {
+				fmt.Fprintf(g.stdout, "cut %s\n", k)
+			}
+			return nil
+		},
+	}
+}
+
+func newLabHealCmd(g *globals, f *labFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "heal",
+		Short: "Put every cut cable back",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			l, _, err := openUpLab(g, f)
+			if err != nil {
+				return err
+			}
+			links, err := l.Heal(cmd.Context())
+			if err != nil {
+				return err
+			}
+			for _, k := range links {
+				fmt.Fprintf(g.stdout, "healed %s\n", k)
+			}
+			return nil
+		},
+	}
+}
