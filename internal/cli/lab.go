@@ -44,8 +44,9 @@ type labFlags struct {
 func newLabCmd(g *globals) *cobra.Command {
 	var f labFlags
 	cmd := &cobra.Command{
-		Use:   "lab",
-		Short: "Run the whole cloud on this Linux machine (root)",
+		Use:     "lab",
+		Example: examples("sudo fundament lab up --repo examples/lab", "sudo fundament lab status --repo examples/lab", "sudo fundament lab stop ctl-2 && sudo fundament lab start ctl-2"),
+		Short:   "Run the whole cloud on this Linux machine (root)",
 		Long: `The lab turns every host of the inventory and every switch of network.yaml into a
 Linux-namespace host on this machine: its own root file system (an overlay on a
 Debian image), systemd as PID 1, sshd, and its management address on a bridge
@@ -254,9 +255,10 @@ func waitNodeSSH(ctx context.Context, db *state.DB, key string, l *lab.Lab, n *l
 
 func newLabDownCmd(g *globals, f *labFlags) *cobra.Command {
 	return &cobra.Command{
-		Use:   "down",
-		Short: "Stop every node and remove everything the lab made (the image cache stays)",
-		Args:  cobra.NoArgs,
+		Use:     "down",
+		Example: examples("sudo fundament lab down --repo examples/lab"),
+		Short:   "Stop every node and remove everything the lab made (the image cache stays)",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			l, _, err := openLab(g, f)
 			if err != nil {
@@ -280,9 +282,10 @@ func newLabDownCmd(g *globals, f *labFlags) *cobra.Command {
 
 func newLabStatusCmd(g *globals, f *labFlags) *cobra.Command {
 	return &cobra.Command{
-		Use:   "status",
-		Short: "List the lab's nodes: state, systemd, address, memory",
-		Args:  cobra.NoArgs,
+		Use:     "status",
+		Example: examples("sudo fundament lab status", "sudo fundament lab status -o json | jq '.nodes[] | select(.state != \"running\")'"),
+		Short:   "List the lab's nodes: state, systemd, address, memory",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			l, _, err := openUpLab(g, f)
 			if err != nil {
@@ -343,9 +346,10 @@ func newLabExecCmd(g *globals, f *labFlags) *cobra.Command {
 
 func newLabSSHCmd(g *globals, f *labFlags) *cobra.Command {
 	return &cobra.Command{
-		Use:   "ssh NODE [-- COMMAND...]",
-		Short: "Log in to a node with ssh, as the engine does (its key, the node's known host key)",
-		Args:  cobra.MinimumNArgs(1),
+		Use:     "ssh NODE [-- COMMAND...]",
+		Example: examples("sudo fundament lab ssh ctl-1", "sudo fundament lab ssh leaf-1 -- vtysh -c 'show bgp summary'"),
+		Short:   "Log in to a node with ssh, as the engine does (its key, the node's known host key)",
+		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			l, _, err := openUpLab(g, f)
 			if err != nil {
@@ -389,9 +393,10 @@ func runAttached(g *globals, c *exec.Cmd) error {
 
 func newLabStopCmd(g *globals, f *labFlags) *cobra.Command {
 	return &cobra.Command{
-		Use:   "stop NODE...",
-		Short: "Power nodes off: every process dies at once, their cables lose carrier",
-		Args:  cobra.MinimumNArgs(1),
+		Use:     "stop NODE...",
+		Example: examples("sudo fundament lab stop ctl-1", "sudo fundament lab stop ctl-1 ctl-2 ctl-3"),
+		Short:   "Power nodes off: every process dies at once, their cables lose carrier",
+		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			l, _, err := openUpLab(g, f)
 			if err != nil {
@@ -409,9 +414,10 @@ func newLabStopCmd(g *globals, f *labFlags) *cobra.Command {
 func newLabStartCmd(g *globals, f *labFlags) *cobra.Command {
 	var wait time.Duration
 	cmd := &cobra.Command{
-		Use:   "start NODE...",
-		Short: "Power stopped nodes on again, with their disks, and wait for SSH",
-		Args:  cobra.MinimumNArgs(1),
+		Use:     "start NODE...",
+		Example: examples("sudo fundament lab start ctl-1", "sudo fundament lab start --wait 0 stor-1"),
+		Short:   "Power stopped nodes on again, with their disks, and wait for SSH",
+		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			l, _, err := openUpLab(g, f)
 			if err != nil {
@@ -458,9 +464,10 @@ func newLabCutCmd(g *globals, f *labFlags) *cobra.Command {
 
 func newLabHealCmd(g *globals, f *labFlags) *cobra.Command {
 	return &cobra.Command{
-		Use:   "heal",
-		Short: "Put every cut cable back",
-		Args:  cobra.NoArgs,
+		Use:     "heal",
+		Example: examples("sudo fundament lab heal"),
+		Short:   "Put every cut cable back",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			l, _, err := openUpLab(g, f)
 			if err != nil {
