@@ -115,6 +115,7 @@ declarative configuration repository.`,
 		newLogsCmd(g),
 		newLockCmd(g),
 		newHostKeysCmd(g),
+		newSCSCmd(g),
 		newVersionCmd(g),
 		newLabCmd(g),
 	)

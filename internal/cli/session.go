@@ -101,7 +101,7 @@ func openSession(ctx context.Context, g *globals, f *engineFlags) (*session, err
 // cannot be reached gets a transport that reports why on every use, so
 // that the plan shows it as unreachable instead of failing as a whole.
 func (s *session) dial(ctx context.Context, f *engineFlags) map[string]transport.Transport {
-	byName := s.cloud.HostsByName()
+	byName, switches := s.cloud.HostsByName(), s.cloud.SwitchesByName()
 	keys := f.sshKeys
 	if len(keys) == 0 {
 		keys = defaultKeys(s.g.repo)
@@ -112,22 +112,18 @@ func (s *session) dial(ctx context.Context, f *engineFlags) map[string]transport
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, max(f.parallel, 1))
 	for _, name := range s.cat.Hosts() {
-		h := byName[name]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			var t transport.Transport
-			if h == nil {
-				t = &failed{host: name, err: fmt.Errorf("host %s is not in the inventory", name)}
+			addr, ssh, err := s.target(name, byName[name], switches[name])
+			if err != nil {
+				t = &failed{host: name, err: err}
 			} else {
-				addr := h.SSH.Address.String()
-				if !h.SSH.Address.IsValid() {
-					addr, _ = s.cloud.ManagementAddress(h)
-				}
 				conn, err := transport.DialSSH(ctx, transport.SSHConfig{
-					Host: name, Address: addr, Port: h.SSH.Port, User: h.SSH.User,
+					Host: name, Address: addr, Port: ssh.Port, User: ssh.User,
 					KeyFiles: keys, HostKeys: s.db.HostKeys(),
 				})
 				if err != nil {
@@ -143,6 +139,23 @@ func (s *session) dial(ctx context.Context, f *engineFlags) map[string]transport
 	}
 	wg.Wait()
 	return out
+}
+
+// target is where and how SSH reaches a host or a switch of the catalog.
+func (s *session) target(name string, h *model.Host, sw *model.Switch) (string, model.SSH, error) {
+	switch {
+	case h != nil:
+		addr := h.SSH.Address.String()
+		if !h.SSH.Address.IsValid() {
+			addr, _ = s.cloud.ManagementAddress(h)
+		}
+		return addr, h.SSH, nil
+	case sw != nil && sw.ManagementAddress.IsValid():
+		return sw.ManagementAddress.String(), s.cloud.Network.Fabric.SSH, nil
+	case sw != nil:
+		return "", model.SSH{}, fmt.Errorf("switch %s has no management_address to reach it on", name)
+	}
+	return "", model.SSH{}, fmt.Errorf("%s is neither a host of the inventory nor a switch", name)
 }
 
 // defaultKeys are the operator's usual private keys, as ssh would try them,

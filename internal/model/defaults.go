@@ -9,6 +9,7 @@ import (
 // Defaults documented in docs/config-reference.md; keep the two in step.
 const (
 	DefaultSSHUser        = "root"
+	DefaultSwitchSSHUser  = "admin"
 	DefaultSSHPort        = 22
 	DefaultMTU            = 1500
 	DefaultTenantMTU      = 1500
@@ -95,6 +96,15 @@ func applyDefaults(c *Cloud) {
 	n := &c.Network
 	if n.Fabric.ASNScheme == "" {
 		n.Fabric.ASNScheme = ASNSchemeOSISM
+	}
+	if n.Fabric.SSH.User == "" {
+		n.Fabric.SSH.User = DefaultSwitchSSHUser
+		if lab {
+			n.Fabric.SSH.User = DefaultSSHUser
+		}
+	}
+	if n.Fabric.SSH.Port == 0 {
+		n.Fabric.SSH.Port = DefaultSSHPort
 	}
 	for _, ln := range n.Networks {
 		if ln == nil {

@@ -25,6 +25,10 @@ type Fabric struct {
 	// 4200045123), spines sharing the lowest ASN of their group; explicit:
 	// every switch sets asn. Default osism.
 	ASNScheme ASNScheme `yaml:"asn_scheme"`
+	// SSH is how Fundament logs in to every switch, on its management
+	// address. Default user: admin (SONiC's) in production, root in the
+	// lab (whose switches are lab hosts running FRR); port 22.
+	SSH SSH `yaml:"ssh"`
 }
 
 // Switch is a SONiC switch of the fabric.

@@ -191,6 +191,9 @@ func TestExamplesMatchTemplates(t *testing.T) {
 			if err != nil && p == dir && os.IsNotExist(err) {
 				return filepath.SkipAll
 			}
+			if err == nil && d.IsDir() && d.Name() == ".fundament" {
+				return filepath.SkipDir // local state (git-ignored), e.g. of fundament lab up
+			}
 			if err != nil || d.IsDir() {
 				return err
 			}

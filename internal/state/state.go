@@ -7,7 +7,7 @@
 // # Durability
 //
 // The database runs in WAL mode with synchronous=FULL, foreign keys on and
-// a busy timeout of 5 s, and every write transaction begins IMMEDIATE (it
+// a busy timeout of 30 s, and every write transaction begins IMMEDIATE (it
 // takes the write lock up front, so concurrent writers wait for each other
 // instead of failing with SQLITE_BUSY). Every write is committed before the
 // call returns: StartAction is durable BEFORE the action runs, and
@@ -78,6 +78,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver, pure Go
@@ -86,8 +87,11 @@ import (
 // FileName is the database file inside the .fundament directory.
 const FileName = "state.db"
 
-// BusyTimeout is how long a write waits for another writer to finish.
-const BusyTimeout = 5 * time.Second
+// BusyTimeout is how long a write waits for writers of other processes to
+// finish. Generous: on a loaded machine with synchronous(FULL), a queue of
+// writers can take seconds, and losing the record of an action is worse
+// than waiting for it.
+const BusyTimeout = 30 * time.Second
 
 // ErrNotFound says a run or action does not exist.
 var ErrNotFound = errors.New("not found")
@@ -99,6 +103,9 @@ type DB struct {
 	hostname  string
 	user      string
 	recovered []Run
+	// writeMu queues this process's writers in Go, fairly, instead of in
+	// SQLite's busy handler, which polls with growing sleeps.
+	writeMu sync.Mutex
 }
 
 // Open opens (creating it if needed) the state database in dir, the
@@ -264,6 +271,8 @@ func (db *DB) Version() (int, error) {
 
 // write runs fn in an IMMEDIATE transaction and commits it.
 func (db *DB) write(fn func(tx *sql.Tx) error) error {
+	db.writeMu.Lock()
+	defer db.writeMu.Unlock()
 	tx, err := db.sql.BeginTx(context.Background(), nil)
 	if err != nil {
 		return err

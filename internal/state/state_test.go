@@ -54,7 +54,7 @@ func TestOpenCreatesSchemaAndReopens(t *testing.T) {
 	if v, err := db.Version(); err != nil || v != SchemaVersion() || v != 1 {
 		t.Errorf("Version() = %d, %v; want %d", v, err, SchemaVersion())
 	}
-	for pragma, want := range map[string]string{"journal_mode": "wal", "synchronous": "2", "foreign_keys": "1", "busy_timeout": "5000"} {
+	for pragma, want := range map[string]string{"journal_mode": "wal", "synchronous": "2", "foreign_keys": "1", "busy_timeout": fmt.Sprint(BusyTimeout.Milliseconds())} {
 		var got string
 		if err := db.sql.QueryRow("PRAGMA " + pragma).Scan(&got); err != nil {
 			t.Fatal(err)
