@@ -126,6 +126,7 @@ Exit status: 0 when everything was applied, 1 otherwise.`,
 				Events:   view.event,
 				Redact:   s.redact,
 				LocalEnv: localEnv,
+				Gate:     s.healthGate(&f),
 			})
 			status := state.RunSucceeded
 			switch {

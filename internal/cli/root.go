@@ -118,6 +118,7 @@ declarative configuration repository.`,
 		newSCSCmd(g),
 		newVersionCmd(g),
 		newLabCmd(g),
+		newStatusCmd(g),
 	)
 	addCompletionExamples(root)
 	wrapRunErrors(root)

@@ -93,14 +93,14 @@ func openSession(ctx context.Context, g *globals, f *engineFlags) (*session, err
 		db.Close()
 		return nil, err
 	}
-	s.hosts = s.dial(ctx, f)
+	s.hosts = s.dial(ctx, f, s.cat.Hosts())
 	return s, nil
 }
 
-// dial connects to every host of the catalog in parallel. A host that
+// dial connects to the hosts and switches named, in parallel. A host that
 // cannot be reached gets a transport that reports why on every use, so
 // that the plan shows it as unreachable instead of failing as a whole.
-func (s *session) dial(ctx context.Context, f *engineFlags) map[string]transport.Transport {
+func (s *session) dial(ctx context.Context, f *engineFlags, names []string) map[string]transport.Transport {
 	byName, switches := s.cloud.HostsByName(), s.cloud.SwitchesByName()
 	keys := f.sshKeys
 	if len(keys) == 0 {
@@ -111,7 +111,7 @@ func (s *session) dial(ctx context.Context, f *engineFlags) map[string]transport
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, max(f.parallel, 1))
-	for _, name := range s.cat.Hosts() {
+	for _, name := range names {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

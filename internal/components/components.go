@@ -5,11 +5,13 @@ package components
 import (
 	"github.com/fundament-cloud/fundament/internal/catalog"
 	"github.com/fundament-cloud/fundament/internal/components/custom"
+	"github.com/fundament-cloud/fundament/internal/components/fabric"
 )
 
 // All returns every component.
 func All() []catalog.Component {
 	return []catalog.Component{
+		fabric.Component{},
 		custom.Component{},
 	}
 }

@@ -1,0 +1,114 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fundament-cloud/fundament/internal/components"
+	"github.com/fundament-cloud/fundament/internal/health"
+	"github.com/fundament-cloud/fundament/internal/model"
+	"github.com/fundament-cloud/fundament/internal/transport"
+)
+
+// healthChecks are the checks of every component of the cloud.
+func healthChecks(c *model.Cloud) []health.Check {
+	var out []health.Check
+	for _, comp := range components.All() {
+		if p, ok := comp.(health.Provider); ok {
+			out = append(out, p.HealthChecks(c)...)
+		}
+	}
+	return out
+}
+
+// allTargets connects to every host and switch of the model that the
+// session has no connection to yet, and returns all connections.
+func (s *session) allTargets(ctx context.Context, f *engineFlags) map[string]transport.Transport {
+	var missing []string
+	for _, h := range s.cloud.Hosts {
+		if s.hosts[h.Name] == nil {
+			missing = append(missing, h.Name)
+		}
+	}
+	for _, sw := range s.cloud.Network.Switches {
+		if s.hosts[sw.Name] == nil {
+			missing = append(missing, sw.Name)
+		}
+	}
+	for name, t := range s.dial(ctx, f, missing) {
+		s.hosts[name] = t
+	}
+	return s.hosts
+}
+
+func newStatusCmd(g *globals) *cobra.Command {
+	var f engineFlags
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Check the health of every layer of the cloud",
+		Long: `Status runs the health checks of every layer over SSH (BGP sessions and loopback
+reachability of the fabric, the OVN database clusters, northd and the chassis,
+...) and prints each result as OK, DEGRADED or DOWN with the reason. Apply uses
+the same checks as health gates between the batches of a rolling group.
+
+Exit status: 0 when everything is OK, 1 otherwise.`,
+		Example: examples("fundament status --repo mycloud", "fundament status -o json | jq '.results[] | select(.status != \"OK\")'"),
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+			defer cancel()
+			s, err := openSession(ctx, g, &f)
+			if err != nil {
+				return err
+			}
+			defer s.close()
+			env := &health.Env{Cloud: s.cloud, Targets: s.allTargets(ctx, &f)}
+			results := health.RunAll(ctx, env, healthChecks(s.cloud))
+			worst := health.Worst(results)
+			if g.json() {
+				if err := printJSON(g.stdout, map[string]any{"status": worst, "results": results}); err != nil {
+					return err
+				}
+			} else {
+				printStatus(g, results, worst)
+			}
+			if worst != health.OK {
+				return notOK()
+			}
+			return nil
+		},
+	}
+	f.register(cmd)
+	cmd.Flags().DurationVar(&timeout, "timeout", 2*time.Minute, "time limit of all checks")
+	return cmd
+}
+
+func printStatus(g *globals, results []health.Result, worst health.Status) {
+	if len(results) == 0 {
+		fmt.Fprintln(g.stdout, "No health checks: no component with checks is deployed by this configuration.")
+		return
+	}
+	w := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "LAYER\tCHECK\tTARGET\tSTATUS\tREASON")
+	for _, r := range results {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", r.Layer, r.Check, r.Target, r.Status, strings.ReplaceAll(r.Reason, "\n", "; "))
+	}
+	w.Flush()
+	fmt.Fprintf(g.stdout, "\n%s: %d checks, %d not OK\n", worst, len(results), countNotOK(results))
+}
+
+func countNotOK(rs []health.Result) int {
+	n := 0
+	for _, r := range rs {
+		if r.Status != health.OK {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,139 @@
+// Package health holds the checks of the cloud's layers (fabric, OVN,
+// databases, ...): what `fundament status` reports and what apply's
+// health gates wait for. Components contribute checks; a check runs
+// commands on hosts through their transports and says OK, DEGRADED or
+// DOWN with a reason.
+package health
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/fundament-cloud/fundament/internal/model"
+	"github.com/fundament-cloud/fundament/internal/transport"
+)
+
+// Status is a check's verdict; a higher one is worse.
+type Status int
+
+const (
+	OK Status = iota
+	Degraded
+	Down
+)
+
+func (s Status) String() string {
+	switch s {
+	case OK:
+		return "OK"
+	case Degraded:
+		return "DEGRADED"
+	}
+	return "DOWN"
+}
+
+func (s Status) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
+
+// Result is what one check found about one target.
+type Result struct {
+	Layer  string `json:"layer"`  // fabric, ovn, ...
+	Check  string `json:"check"`  // bgp-sessions, ovn-nb-cluster, ...
+	Target string `json:"target"` // a switch, a host, a cluster
+	Status Status `json:"status"`
+	Reason string `json:"reason"`
+	// Hosts are the hosts and switches the result is about: a gate waits
+	// for the results that name a host of its batch.
+	Hosts []string `json:"hosts,omitempty"`
+}
+
+// Env is what checks work with: the model and a transport per host and
+// switch (one that fails on use where a node could not be reached).
+type Env struct {
+	Cloud   *model.Cloud
+	Targets map[string]transport.Transport
+}
+
+// Run runs a script on a target; a target without a transport, or one the
+// script fails on, is an error that says which.
+func (e *Env) Run(ctx context.Context, target, script string) (string, error) {
+	t := e.Targets[target]
+	if t == nil {
+		return "", fmt.Errorf("%s is not reachable (no connection)", target)
+	}
+	res, err := t.Run(ctx, script, nil)
+	if err != nil {
+		return string(res.Stdout), err
+	}
+	if res.ExitCode != 0 {
+		msg := strings.TrimSpace(string(res.Stderr))
+		if msg == "" {
+			msg = strings.TrimSpace(string(res.Stdout))
+		}
+		return string(res.Stdout), fmt.Errorf("exit status %d: %s", res.ExitCode, firstLine(msg))
+	}
+	return string(res.Stdout), nil
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+// Check is one kind of check, run over the whole cloud.
+type Check struct {
+	Layer, Name string
+	// Component owns the check; its rolling groups gate on it.
+	Component string
+	Run       func(ctx context.Context, env *Env) []Result
+}
+
+// Provider is a component with checks.
+type Provider interface {
+	HealthChecks(c *model.Cloud) []Check
+}
+
+// RunAll runs the checks concurrently and returns their results, sorted
+// by layer, check and target.
+func RunAll(ctx context.Context, env *Env, checks []Check) []Result {
+	var mu sync.Mutex
+	var out []Result
+	var wg sync.WaitGroup
+	for _, c := range checks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rs := c.Run(ctx, env)
+			for i := range rs {
+				rs[i].Layer, rs[i].Check = c.Layer, c.Name
+			}
+			mu.Lock()
+			out = append(out, rs...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Layer != b.Layer {
+			return a.Layer < b.Layer
+		}
+		if a.Check != b.Check {
+			return a.Check < b.Check
+		}
+		return a.Target < b.Target
+	})
+	return out
+}
+
+// Worst is the worst status of the results (OK when there are none).
+func Worst(rs []Result) Status {
+	w := OK
+	for _, r := range rs {
+		w = max(w, r.Status)
+	}
+	return w
+}
