@@ -226,7 +226,7 @@ func waitNodeSSH(ctx context.Context, db *state.DB, key string, l *lab.Lab, n *l
 	var last error
 	for {
 		if !l.Running(n.Name) {
-			return fmt.Errorf("%s stopped while booting; the end of its console:\n%s", n.Name, l.ConsoleTail(n.Name, 15))
+			return fmt.Errorf("%s stopped while booting (%s); the end of its console:\n%s", n.Name, l.WhyNotRunning(n.Name), l.ConsoleTail(n.Name, 15))
 		}
 		conn, err := transport.DialSSH(ctx, transport.SSHConfig{
 			Host: n.Name, Address: n.Mgmt.Addr().String(), User: "root",

@@ -39,6 +39,7 @@ func requireLab(t *testing.T) {
 
 type labTest struct {
 	t       *testing.T
+	prefix  string // default labTestPrefix
 	repo    string
 	labDir  string
 	timings []string
@@ -48,7 +49,11 @@ func (lt *labTest) fm(args ...string) (string, error) {
 	lt.t.Helper()
 	all := append([]string{"--repo", lt.repo}, args...)
 	if len(args) > 0 && args[0] == "lab" {
-		all = append([]string{"--repo", lt.repo, "lab", "--prefix", labTestPrefix, "--lab-dir", lt.labDir}, args[1:]...)
+		prefix := lt.prefix
+		if prefix == "" {
+			prefix = labTestPrefix
+		}
+		all = append([]string{"--repo", lt.repo, "lab", "--prefix", prefix, "--lab-dir", lt.labDir}, args[1:]...)
 	}
 	var out, errb bytes.Buffer
 	if code := Execute(all, &out, &errb); code != 0 {

@@ -38,6 +38,20 @@ func (s Status) String() string {
 
 func (s Status) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
 
+func (s *Status) UnmarshalJSON(b []byte) error {
+	var v string
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	for _, x := range []Status{OK, Degraded, Down} {
+		if x.String() == v {
+			*s = x
+			return nil
+		}
+	}
+	return fmt.Errorf("health status %q: want OK, DEGRADED or DOWN", v)
+}
+
 // Result is what one check found about one target.
 type Result struct {
 	Layer  string `json:"layer"`  // fabric, ovn, ...

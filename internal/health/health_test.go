@@ -32,6 +32,20 @@ func TestRunAllSortsAndLabels(t *testing.T) {
 	}
 }
 
+func TestStatusJSONRoundTrip(t *testing.T) {
+	for _, s := range []Status{OK, Degraded, Down} {
+		b, _ := json.Marshal(s)
+		var back Status
+		if err := json.Unmarshal(b, &back); err != nil || back != s {
+			t.Errorf("%s: %s -> %v, %v", s, b, back, err)
+		}
+	}
+	var s Status
+	if err := json.Unmarshal([]byte(`"FINE"`), &s); err == nil {
+		t.Error("FINE accepted")
+	}
+}
+
 func TestEnvRunWithoutTransport(t *testing.T) {
 	_, err := (&Env{}).Run(context.Background(), "ctl-1", "true")
 	if err == nil || err.Error() != "ctl-1 is not reachable (no connection)" {

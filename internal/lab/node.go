@@ -105,7 +105,15 @@ func (l *Lab) boot(ctx context.Context, n *Node, layers []string) error {
 	// The init outlives this process: reap it in the background while we
 	// live, so that a node that fails at once is seen as stopped.
 	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
+	consolePath := console.Name()
+	go func() {
+		err := cmd.Wait()
+		if f, ferr := os.OpenFile(consolePath, os.O_WRONLY|os.O_APPEND, 0); ferr == nil {
+			fmt.Fprintf(f, "==== fundament lab: the init of %s ended: %v ====\n", n.Name, err)
+			f.Close()
+		}
+		close(exited)
+	}()
 	if err := writeFile(filepath.Join(dir, "pid"), []byte(strconv.Itoa(pid)+"\n"), 0o644); err != nil {
 		return err
 	}
@@ -118,7 +126,7 @@ func (l *Lab) boot(ctx context.Context, n *Node, layers []string) error {
 		case <-time.After(5 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%s: its init did not enter the node's namespaces in 10 s", n.Name)
+			return fmt.Errorf("%s: its init did not enter the node's namespaces in 10 s: %s", n.Name, l.WhyNotRunning(n.Name))
 		}
 	}
 	return nil
@@ -311,6 +319,30 @@ func isZombie(pid int) bool {
 func (l *Lab) Running(node string) bool {
 	_, ok := l.initPID(node)
 	return ok
+}
+
+// WhyNotRunning says why initPID does not see the node running.
+func (l *Lab) WhyNotRunning(node string) string {
+	b, err := os.ReadFile(filepath.Join(l.nodeDir(node), "pid"))
+	if err != nil {
+		return "no pid file: " + err.Error()
+	}
+	pid := strings.TrimSpace(string(b))
+	var want, have syscall.Stat_t
+	werr := syscall.Stat(filepath.Join("/run/netns", l.netnsName(node)), &want)
+	herr := syscall.Stat("/proc/"+pid+"/ns/net", &have)
+	status, _ := os.ReadFile("/proc/" + pid + "/status")
+	var nspid, state string
+	for _, line := range strings.Split(string(status), "\n") {
+		if strings.HasPrefix(line, "NSpid:") || strings.HasPrefix(line, "State:") {
+			if line[0] == 'N' {
+				nspid = line
+			} else {
+				state = line
+			}
+		}
+	}
+	return fmt.Sprintf("pid %s, netns %d (%v), process netns %d (%v), %s, %s", pid, want.Ino, werr, have.Ino, herr, nspid, state)
 }
 
 // ConsoleTail returns the last lines the node's init printed.
