@@ -50,7 +50,7 @@ func labCopy(t *testing.T, second, name string) string {
 
 func (lt *labTest) status() (health.Status, []health.Result) {
 	lt.t.Helper()
-	out, _ := lt.fm("status", "-o", "json")
+	out, _ := lt.fm("status", "--component", "fabric", "-o", "json")
 	var st struct {
 		Status  string          `json:"status"`
 		Results []health.Result `json:"results"`
@@ -74,7 +74,8 @@ func TestLabFabric(t *testing.T) {
 	t.Cleanup(func() { lt.fm("lab", "down") })
 
 	start := time.Now()
-	out := lt.must("lab", "up")
+	// Only the fabric: the hosts' networks are not deployed in this test.
+	out := lt.must("lab", "up", "--component", "fabric")
 	lt.timed("lab up with apply (12 nodes, full image)", start)
 	contains(t, "lab up", out, "12 nodes up and reachable over SSH", "Apply complete")
 
@@ -88,7 +89,7 @@ func TestLabFabric(t *testing.T) {
 	lt.timed("lab up to a healthy fabric", start)
 
 	t.Run("re-apply is a no-op", func(t *testing.T) {
-		if _, err := lt.fm("plan", "--detailed-exitcode"); err != nil {
+		if _, err := lt.fm("plan", "--component", "fabric", "--detailed-exitcode"); err != nil {
 			t.Errorf("plan after apply: %v", err)
 		}
 	})

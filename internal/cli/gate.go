@@ -16,8 +16,10 @@ import (
 const gateTimeout = 5 * time.Minute
 
 // healthGate is apply's gate between the batches of a rolling group: it
-// runs the checks of the component that owns the group until all are OK,
-// so that the next host is touched only while the cluster is whole.
+// runs the checks of the component that owns the group until every result
+// about the batch's hosts is OK (a cluster check names all its members
+// when the cluster is down, the faulty ones when it is degraded), so that
+// the next host is touched only once this one serves again.
 func (s *session) healthGate(f *engineFlags) engine.Gate {
 	return func(ctx context.Context, group string, hosts []string) error {
 		component := ""
@@ -40,7 +42,9 @@ func (s *session) healthGate(f *engineFlags) engine.Gate {
 		ctx, cancel := context.WithTimeout(ctx, gateTimeout)
 		defer cancel()
 		for {
-			results := health.RunAll(ctx, env, checks)
+			// A result about another host (a member a later batch will
+			// repair) does not hold this batch back.
+			results := health.About(health.RunAll(ctx, env, checks), hosts)
 			if health.Worst(results) == health.OK {
 				return nil
 			}

@@ -97,6 +97,7 @@ func openLab(g *globals, f *labFlags) (*lab.Lab, *model.Cloud, error) {
 func newLabUpCmd(g *globals, f *labFlags) *cobra.Command {
 	var baseOnly, noApply bool
 	var wait time.Duration
+	var only []string
 	cmd := &cobra.Command{
 		Use:   "up",
 		Short: "Create the lab's hosts, switches and cables, boot them and apply the configuration",
@@ -146,7 +147,11 @@ that a crash left half made.`,
 				return nil
 			}
 			apply := newApplyCmd(g)
-			apply.SetArgs([]string{"--auto-approve", "--ssh-key", labKeyPath(g.repo)})
+			args := []string{"--auto-approve", "--ssh-key", labKeyPath(g.repo)}
+			for _, c := range only {
+				args = append(args, "--component", c)
+			}
+			apply.SetArgs(args)
 			apply.SetOut(g.stdout)
 			apply.SetErr(g.stderr)
 			return apply.ExecuteContext(ctx)
@@ -154,6 +159,7 @@ that a crash left half made.`,
 	}
 	cmd.Flags().BoolVar(&baseOnly, "base-only", false, "boot the base image alone, without the release's packages (fast; nothing can be deployed)")
 	cmd.Flags().BoolVar(&noApply, "no-apply", false, "only create and boot the lab")
+	cmd.Flags().StringSliceVar(&only, "component", nil, "apply only these components (`NAME`,...) and what they depend on")
 	cmd.Flags().DurationVar(&wait, "wait", 2*time.Minute, "how long to wait for every node to answer over SSH")
 	return cmd
 }

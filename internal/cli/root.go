@@ -107,6 +107,7 @@ declarative configuration repository.`,
 	root.AddCommand(
 		newValidateCmd(g),
 		newInventoryCmd(g),
+		newRenderCmd(g),
 		newInitCmd(g),
 		newSecretsCmd(g),
 		newPlanCmd(g),

@@ -26,9 +26,10 @@ const StateDir = ".fundament"
 
 // engineFlags are the flags of the commands that reach hosts.
 type engineFlags struct {
-	parallel int
-	sshKeys  []string
-	identity string
+	parallel   int
+	sshKeys    []string
+	identity   string
+	components []string
 }
 
 // session is a loaded, valid repository with its state database, catalog
@@ -89,6 +90,9 @@ func openSession(ctx context.Context, g *globals, f *engineFlags) (*session, err
 		return v, err
 	}}
 	s.cat, err = catalog.Compile(in, components.All()...)
+	if err == nil && len(f.components) > 0 {
+		s.cat, err = s.cat.Only(f.components)
+	}
 	if err != nil {
 		db.Close()
 		return nil, err

@@ -26,6 +26,24 @@ func healthChecks(c *model.Cloud) []health.Check {
 	return out
 }
 
+// selectChecks keeps the checks of the named components (all without
+// names); a component's checks include its parts' ("ovn/chassis").
+func selectChecks(checks []health.Check, components []string) []health.Check {
+	if len(components) == 0 {
+		return checks
+	}
+	var out []health.Check
+	for _, c := range checks {
+		for _, name := range components {
+			if c.Component == name || strings.HasPrefix(c.Component, name+"/") {
+				out = append(out, c)
+				break
+			}
+		}
+	}
+	return out
+}
+
 // allTargets connects to every host and switch of the model that the
 // session has no connection to yet, and returns all connections.
 func (s *session) allTargets(ctx context.Context, f *engineFlags) map[string]transport.Transport {
@@ -69,7 +87,7 @@ Exit status: 0 when everything is OK, 1 otherwise.`,
 			}
 			defer s.close()
 			env := &health.Env{Cloud: s.cloud, Targets: s.allTargets(ctx, &f)}
-			results := health.RunAll(ctx, env, healthChecks(s.cloud))
+			results := health.RunAll(ctx, env, selectChecks(healthChecks(s.cloud), f.components))
 			worst := health.Worst(results)
 			if g.json() {
 				if err := printJSON(g.stdout, map[string]any{"status": worst, "results": results}); err != nil {

@@ -6,12 +6,14 @@ import (
 	"github.com/fundament-cloud/fundament/internal/catalog"
 	"github.com/fundament-cloud/fundament/internal/components/custom"
 	"github.com/fundament-cloud/fundament/internal/components/fabric"
+	"github.com/fundament-cloud/fundament/internal/components/ovn"
 )
 
 // All returns every component.
 func All() []catalog.Component {
 	return []catalog.Component{
 		fabric.Component{},
+		ovn.Component{},
 		custom.Component{},
 	}
 }

@@ -151,3 +151,21 @@ func Worst(rs []Result) Status {
 	}
 	return w
 }
+
+// About returns the results that name one of hosts.
+func About(rs []Result, hosts []string) []Result {
+	want := map[string]bool{}
+	for _, h := range hosts {
+		want[h] = true
+	}
+	var out []Result
+	for _, r := range rs {
+		for _, h := range r.Hosts {
+			if want[h] {
+				out = append(out, r)
+				break
+			}
+		}
+	}
+	return out
+}

@@ -118,6 +118,9 @@ func (l *Lab) Up(ctx context.Context, img *Image, repo string) error {
 	if err := l.save(rec); err != nil {
 		return err
 	}
+	if err := l.raiseMachineLimits(); err != nil {
+		return err
+	}
 	if err := l.ensureBridge(ctx); err != nil {
 		return err
 	}
@@ -213,6 +216,9 @@ func (l *Lab) Start(ctx context.Context, nodes ...string) error {
 		return err
 	}
 	img := &Image{Layers: rec.Layers}
+	if err := l.raiseMachineLimits(); err != nil {
+		return err
+	}
 	for _, name := range nodes {
 		n := l.Topo.Node(name)
 		if n == nil {

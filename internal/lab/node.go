@@ -91,7 +91,7 @@ func (l *Lab) boot(ctx context.Context, n *Node, layers []string) error {
 	}
 	stage1 += "exec unshare --cgroup /bin/sh -c \"$FUNDAMENT_LAB_STAGE2\"\n"
 	cmd := exec.Command("nsenter", "--net="+filepath.Join("/run/netns", l.netnsName(n.Name)), "--", "/bin/sh", "-c", stage1)
-	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "FUNDAMENT_LAB_STAGE2=" + bootScript(n, layers, upper, work, root, disks)}
+	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "FUNDAMENT_LAB_STAGE2=" + bootScript(n, layers, upper, work, root, filepath.Join(dir, "console.log"), disks)}
 	cmd.Stdout, cmd.Stderr = console, console
 	cmd.Dir = "/"
 	cmd.SysProcAttr = &syscall.SysProcAttr{
@@ -137,7 +137,7 @@ func (l *Lab) boot(ctx context.Context, n *Node, layers []string) error {
 // manager, with /sys read-only (so udev stays off and networkd does not
 // wait for it) and a /dev of its own holding only harmless devices, the
 // TUN device (Open vSwitch's userspace datapath) and the node's disks.
-func bootScript(n *Node, layers []string, upper, work, root string, disks map[string]string) string {
+func bootScript(n *Node, layers []string, upper, work, root, consoleLog string, disks map[string]string) string {
 	q := resource.Quote
 	lower := strings.Join(layers, ":")
 	s := []string{
@@ -154,7 +154,9 @@ func bootScript(n *Node, layers []string, upper, work, root string, disks map[st
 		"for d in null zero full random urandom tty; do : > dev/$d; mount --bind /dev/$d dev/$d; done",
 		"mkdir -p dev/net dev/pts dev/shm dev/mqueue",
 		": > dev/net/tun; mount --bind /dev/net/tun dev/net/tun",
-		": > dev/console; mount --bind /dev/null dev/console",
+		// systemd writes its status and its errors to the console: the
+		// node's console.log on this machine.
+		": > dev/console; mount --bind " + q(consoleLog) + " dev/console",
 		"mount -t devpts -o newinstance,ptmxmode=0666,mode=620,gid=5 devpts dev/pts",
 		"ln -s pts/ptmx dev/ptmx",
 		"mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs dev/shm",

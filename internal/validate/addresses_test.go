@@ -29,7 +29,7 @@ func largeCloud() fstest.MapFS {
 	net.WriteString("switches:\n")
 	for i := range spines {
 		fmt.Fprintf(&net, "  - {name: spine-%d, role: spine, hwsku: Accton-AS7726-32X, loopback: 10.0.0.%d, mac: \"0c:c4:7a:00:00:%02x\",\n", i, i+1, i)
-		net.WriteString("     breakouts: {Ethernet96: 4x25G, Ethernet100: 4x25G, Ethernet104: 4x25G, Ethernet108: 4x25G, Ethernet112: 4x25G, Ethernet116: 4x25G, Ethernet120: 4x25G, Ethernet124: 4x25G}}\n")
+		net.WriteString("     breakouts: {Ethernet96: 4x25G, Ethernet100: 4x25G, Ethernet104: 4x25G, Ethernet108: 4x25G, Ethernet112: 4x25G, Ethernet116: 4x25G, Ethernet120: 4x25G}}\n")
 	}
 	for i := range leaves {
 		fmt.Fprintf(&net, "  - {name: leaf-%d, role: leaf, hwsku: Accton-AS7326-56X, loopback: 10.0.1.%d, management_address: 10.128.255.%d, breakouts: {Ethernet52: 4x25G}}\n", i, i+1, i+1)

@@ -21,7 +21,7 @@ const (
 func init() {
 	register(
 		Rule{ID: RuleHWSKUUnknown, Summary: "a switch's hwsku is one Fundament knows the port map of", check: checkHWSKUs},
-		Rule{ID: RuleBreakoutInvalid, Summary: "breakouts name ports of the switch's HWSKU and modes the port supports", check: checkBreakouts},
+		Rule{ID: RuleBreakoutInvalid, Summary: "breakouts name ports of the switch's HWSKU and modes the port supports, and make no port on exactly the lanes of another", check: checkBreakouts},
 	)
 }
 
@@ -85,7 +85,43 @@ func analyzeSwitch(s *model.Switch) (switchPorts, []breakoutProblem) {
 		sp.ports[p.Name] = true
 		sp.names = append(sp.names, p.Name)
 	}
-	return sp, problems
+	return sp, append(problems, laneClashes(s, sku, sp.breakouts, ports)...)
+}
+
+// laneClashes reports sub-ports that take exactly the lanes of another
+// port. SONiC's orchagent keys ports by their lanes, so it rejects two
+// ports on one lane set; the HWSKU's own map may share a lane between
+// different sets (Accton-AS7726-32X's Ethernet129 is lane 128, the last
+// lane of Ethernet124), which a breakout of Ethernet124 into single lanes
+// turns into a clash.
+func laneClashes(s *model.Switch, sku *hwsku.SKU, breakouts map[string]string, ports []hwsku.Port) []breakoutProblem {
+	parent := map[string]string{} // sub-port -> the port broken out
+	for _, p := range slices.Sorted(maps.Keys(breakouts)) {
+		subs, _ := sku.Breakout(p, breakouts[p])
+		for _, q := range subs {
+			parent[q.Name] = p
+		}
+	}
+	var problems []breakoutProblem
+	owner := map[string]string{} // lane set -> first port on it
+	for _, p := range ports {
+		lanes := slices.Sorted(slices.Values(p.Lanes))
+		k := fmt.Sprint(lanes)
+		other, clash := owner[k]
+		if !clash {
+			owner[k] = p.Name
+			continue
+		}
+		sub, with := p.Name, other
+		if _, ok := parent[sub]; !ok {
+			sub, with = other, p.Name
+		}
+		par := parent[sub]
+		problems = append(problems, breakoutProblem{s.At("breakouts." + par), fmt.Sprintf(
+			"breakout %s of %s is not supported by %s: it makes %s on lane(s) %s, which %s already uses; SONiC keys ports by their lanes",
+			breakouts[par], par, sku.Name, sub, strings.ReplaceAll(strings.Trim(k, "[]"), " ", ","), with)})
+	}
+	return problems
 }
 
 // breakoutMessage turns an error of hwsku.Breakout into a diagnostic

@@ -1,0 +1,178 @@
+package ovn
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/fundament-cloud/fundament/internal/catalog"
+	"github.com/fundament-cloud/fundament/internal/resource"
+)
+
+var chassisPackages = []string{"openvswitch-common", "openvswitch-switch", "ovn-common", "ovn-host"}
+
+const (
+	// systemIDFile is read by ovs-ctl each time it starts ovsdb-server,
+	// which then sets external_ids:system-id from it (Debian's unit says
+	// --system-id=random: a file it finds is kept, else a random one is
+	// made). The chassis' name in the southbound database is that id.
+	systemIDFile = "/etc/openvswitch/system-id.conf"
+	// vswitchdDropIn starts ovs-vswitchd without ovs-ctl where the
+	// datapath is netdev (see vswitchdNetdev).
+	vswitchdDropIn = "/etc/systemd/system/ovs-vswitchd.service.d/fundament-netdev.conf"
+	// probeInterval (ms) is how long ovn-controller waits on a silent
+	// southbound connection before it probes and then reconnects; OVS's
+	// 5 s is short for a busy database (Neutron's own default is 60 s).
+	probeInterval = 60000
+)
+
+// vswitchdNetdev replaces how Debian's ovs-vswitchd.service starts the
+// daemon where the datapath is userspace: ovs-ctl loads the openvswitch
+// kernel module first and fails where it cannot (the lab's kernel has
+// none), and --disable-system keeps ovs-vswitchd from ever making a kernel
+// datapath. The command line is otherwise ovs-ctl's, without --mlockall:
+// locked memory is a lot for a lab of a dozen hosts on one machine.
+const vswitchdNetdev = `# Written by Fundament from the configuration repository; changes here are overwritten.
+# Open vSwitch with the userspace (netdev) datapath only: ovs-vswitchd is
+# started directly, since ovs-ctl insists on loading the kernel module.
+[Service]
+Nice=-10
+ExecStart=
+ExecStart=/usr/sbin/ovs-vswitchd unix:/var/run/openvswitch/db.sock -vconsole:emer -vsyslog:err -vfile:info --disable-system --no-chdir --log-file=/var/log/openvswitch/ovs-vswitchd.log --pidfile=/var/run/openvswitch/ovs-vswitchd.pid --detach
+ExecReload=
+`
+
+// chassis declares Open vSwitch and ovn-controller on a chassis:
+//
+//	system-id.conf, the vswitchd drop-in -> packages -> ovsdb-server,
+//	ovs-vswitchd, openvswitch-switch -> br-phy (netdev) ->
+//	external_ids -> ovn-controller, ovn-host
+//
+// The files come before the packages, whose scripts start the daemons
+// on servers: so ovsdb-server takes the chassis' own system-id from the
+// start, and ovs-vswitchd starts without the kernel module.
+func (b *builder) chassis(ch chassis) error {
+	h := chassisComponent
+	sysID := b.add(ch.Host, h, resource.File{Path: systemIDFile, Content: []byte(ch.Host + "\n")})
+	dropIn := resource.File{Path: vswitchdDropIn, Absent: true}
+	if ch.BrPhy {
+		dropIn = resource.File{Path: vswitchdDropIn, Content: []byte(vswitchdNetdev)}
+	}
+	drop := b.add(ch.Host, h, dropIn)
+	pkgs, err := b.pkgs(ch.Host, h, chassisPackages, sysID, drop)
+	if err != nil {
+		return err
+	}
+	// A package shared with the central part was declared first there:
+	// it still comes after these files.
+	for _, p := range pkgs {
+		for _, f := range []*catalog.Item{sysID, drop} {
+			if !hasRef(p.After, f.Ref()) {
+				p.After = append(p.After, f.Ref())
+			}
+		}
+	}
+	ovsdb := b.service(ch.Host, h, "ovsdb-server.service", nil, pkgs...)
+	vswitchd := b.service(ch.Host, h, "ovs-vswitchd.service", []*catalog.Item{drop}, append(pkgs, ovsdb)...)
+	ovs := b.service(ch.Host, h, "openvswitch-switch.service", nil, ovsdb, vswitchd)
+	last := ovs
+	if ch.BrPhy {
+		last = b.add(ch.Host, h, brPhyCommand(ch.Iface), ovs)
+	}
+	ids := b.add(ch.Host, h, externalIDsCommand(b.t, ch), last)
+	controller := b.service(ch.Host, h, "ovn-controller.service", nil, ids)
+	b.service(ch.Host, h, "ovn-host.service", nil, controller)
+	return nil
+}
+
+func hasRef(refs []catalog.Ref, r catalog.Ref) bool {
+	for _, x := range refs {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+// externalIDs are the Open_vSwitch table's external_ids that make the
+// host a chassis (ovn-controller reads them, and follows their changes);
+// "" removes a key.
+func externalIDs(t *topology, ch chassis) map[string]string {
+	ids := map[string]string{
+		"system-id":                 ch.Host,
+		"ovn-remote":                t.remotes(sbPort),
+		"ovn-encap-type":            t.Encap,
+		"ovn-encap-ip":              ch.EncapIP.String(),
+		"ovn-remote-probe-interval": strconv.Itoa(probeInterval),
+		"ovn-bridge-datapath-type":  "",
+		"ovn-cms-options":           "",
+	}
+	if t.Netdev {
+		ids["ovn-bridge-datapath-type"] = "netdev"
+	}
+	if ch.Gateway {
+		ids["ovn-cms-options"] = "enable-chassis-as-gw"
+	}
+	return ids
+}
+
+// getExternalID prints a key of the Open_vSwitch table's external_ids
+// without ovs-vsctl's quotes ("" when the key is not set).
+const getExternalID = `_fm_ext() {
+	_fm_v=$(ovs-vsctl --timeout=20 --if-exists get Open_vSwitch . "external_ids:$1") || return 1
+	_fm_v=${_fm_v#\"}
+	printf '%s' "${_fm_v%\"}"
+}
+`
+
+// externalIDsCommand sets the chassis' external_ids; its guard compares
+// each one, so the command runs when one differs.
+func externalIDsCommand(t *topology, ch chassis) resource.Command {
+	ids := externalIDs(t, ch)
+	keys := make([]string, 0, len(ids))
+	for k := range ids {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var checks, set, remove []string
+	for _, k := range keys {
+		v := ids[k]
+		checks = append(checks, "[ \"$(_fm_ext "+k+")\" = "+resource.Quote(v)+" ]")
+		if v == "" {
+			remove = append(remove, k)
+		} else {
+			set = append(set, resource.Quote("external_ids:"+k+"="+strconv.Quote(v)))
+		}
+	}
+	script := "set -e\novs-vsctl --timeout=60 set Open_vSwitch . " + strings.Join(set, " ")
+	if len(remove) > 0 {
+		script += " -- remove Open_vSwitch . external_ids " + strings.Join(remove, " ")
+	}
+	return resource.Command{
+		Name:   "ovn/chassis",
+		Script: script + "\n",
+		Guard:  getExternalID + strings.Join(checks, " &&\n\t"),
+	}
+}
+
+// brPhyCommand makes the OVS bridge of userspace tunnelling: br-phy with
+// the tunnel network's interface as its port. Host networking puts the
+// tunnel address on br-phy (see TunnelLayout). br-phy takes the
+// interface's MAC, so the neighbours' ARP entries for the tunnel address
+// outlive a restart of ovs-vswitchd, which would give br-phy a new one.
+func brPhyCommand(iface string) resource.Command {
+	q := resource.Quote(iface)
+	sys := resource.Quote("/sys/class/net/" + iface + "/address")
+	return resource.Command{
+		Name: "ovn/br-phy",
+		Script: "set -e\n" +
+			"if [ ! -e " + sys + " ]; then\n" +
+			"\techo " + resource.Quote("fundament: the tunnel interface "+iface+" does not exist (host networking makes it)") + " >&2\n\texit 1\nfi\n" +
+			"mac=$(cat " + sys + ")\n" +
+			"ovs-vsctl --timeout=60 --may-exist add-br br-phy -- set Bridge br-phy datapath_type=netdev \"other_config:hwaddr=\\\"$mac\\\"\" -- --may-exist add-port br-phy " + q + "\n" +
+			"ip link set br-phy up\n",
+		Guard: "[ \"$(ovs-vsctl --timeout=20 --if-exists get Bridge br-phy datapath_type)\" = netdev ] &&\n" +
+			"\t[ \"$(ovs-vsctl --timeout=20 port-to-br " + q + ")\" = br-phy ] &&\n" +
+			"\t[ \"$(ovs-vsctl --timeout=20 --if-exists get Bridge br-phy other_config:hwaddr | tr -d '\"')\" = \"$(cat " + sys + ")\" ]",
+	}
+}

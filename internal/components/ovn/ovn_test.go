@@ -1,0 +1,353 @@
+package ovn
+
+// Golden files of the component's items for examples/lab and
+// examples/production, in a readable form (go test ./internal/components/ovn
+// -update rewrites them), and the properties the goldens do not make
+// obvious: guards, ordering, the rolling group and the tunnel layout.
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/fundament-cloud/fundament/internal/catalog"
+	"github.com/fundament-cloud/fundament/internal/model"
+	"github.com/fundament-cloud/fundament/internal/resource"
+	"github.com/fundament-cloud/fundament/internal/validate"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+func loadExample(t *testing.T, name string) *model.Cloud {
+	t.Helper()
+	c, diags := validate.Check(filepath.Join("../../../examples", name))
+	if diags.HasErrors() {
+		t.Fatalf("examples/%s: %v", name, diags.Items())
+	}
+	return c
+}
+
+func compile(t *testing.T, c *model.Cloud) *catalog.Catalog {
+	t.Helper()
+	cat, err := catalog.Compile(&catalog.Input{Cloud: c}, Component{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat
+}
+
+// render prints every host's items in the order the engine applies them.
+func render(cat *catalog.Catalog) string {
+	var b strings.Builder
+	var groups []string
+	for name := range cat.Groups {
+		groups = append(groups, name)
+	}
+	sort.Strings(groups)
+	for _, name := range groups {
+		g := cat.Groups[name]
+		fmt.Fprintf(&b, "rolling group %s: %d at a time over %s\n", g.Name, g.BatchSize, strings.Join(g.Hosts, ", "))
+	}
+	for _, h := range cat.Hosts() {
+		fmt.Fprintf(&b, "\n=== %s ===\n", h)
+		for _, it := range cat.HostItems(h) {
+			renderItem(&b, it)
+		}
+	}
+	return b.String()
+}
+
+func renderItem(b *strings.Builder, it *catalog.Item) {
+	fmt.Fprintf(b, "\n%s [%s]", it.Resource.ID(), it.Component)
+	if it.Group != "" {
+		fmt.Fprintf(b, " group=%s", it.Group)
+	}
+	b.WriteString("\n")
+	for _, r := range it.After {
+		fmt.Fprintf(b, "  after %s\n", r)
+	}
+	for _, r := range it.Subscribes {
+		fmt.Fprintf(b, "  subscribes %s\n", r)
+	}
+	indent := func(label, text string) {
+		fmt.Fprintf(b, "  %s:\n", label)
+		for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+			fmt.Fprintf(b, "    | %s\n", line)
+		}
+	}
+	switch r := it.Resource.(type) {
+	case resource.Package:
+		fmt.Fprintf(b, "  version %s\n", r.Version)
+	case resource.File:
+		if r.Absent {
+			b.WriteString("  absent\n")
+			break
+		}
+		fmt.Fprintf(b, "  mode %s owner %s:%s\n", r.Mode, r.Owner, r.Group)
+		indent("content", string(r.Content))
+	case resource.Service:
+		fmt.Fprintf(b, "  enabled %t running %t\n", r.Enabled, r.Running)
+	case resource.Command:
+		if r.Timeout != "" {
+			fmt.Fprintf(b, "  timeout %s\n", r.Timeout)
+		}
+		indent("guard", r.Guard)
+		indent("script", r.Script)
+	default:
+		fmt.Fprintf(b, "  %#v\n", r)
+	}
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./internal/components/ovn -update)", err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs from the items; run go test ./internal/components/ovn -update and review the diff", path)
+	}
+}
+
+func TestGoldenLab(t *testing.T) {
+	golden(t, "lab.txt", render(compile(t, loadExample(t, "lab"))))
+}
+
+func TestGoldenProduction(t *testing.T) {
+	golden(t, "production.txt", render(compile(t, loadExample(t, "production"))))
+}
+
+func item(t *testing.T, cat *catalog.Catalog, host, kind, name string) *catalog.Item {
+	t.Helper()
+	it, ok := cat.Get(catalog.Ref{Host: host, ID: resource.ID{Kind: kind, Name: name}})
+	if !ok {
+		t.Fatalf("%s has no %s:%s", host, kind, name)
+	}
+	return it
+}
+
+func position(t *testing.T, cat *catalog.Catalog, host, id string) int {
+	t.Helper()
+	for i, it := range cat.HostItems(host) {
+		if it.Resource.ID().String() == id {
+			return i
+		}
+	}
+	t.Fatalf("%s has no %s", host, id)
+	return -1
+}
+
+// TestOrder checks the orders the bootstrap depends on (see central and
+// chassis).
+func TestOrder(t *testing.T) {
+	cat := compile(t, loadExample(t, "lab"))
+	before := func(host, a, b string) {
+		t.Helper()
+		if position(t, cat, host, a) >= position(t, cat, host, b) {
+			t.Errorf("on %s, %s must come before %s", host, a, b)
+		}
+	}
+	for _, h := range []string{"ctl-1", "ctl-2", "ctl-3"} {
+		before(h, "package:ovn-central", "file:/etc/default/ovn-central")
+		before(h, "file:/etc/default/ovn-central", "command:ovn/nb-cluster")
+		before(h, "command:ovn/sb-cluster", "service:ovn-northd.service")
+		// The rolling group's units come after everything else of the
+		// central part, so that the gate never waits for a member that
+		// waits for the gate.
+		before(h, "service:ovn-northd.service", "service:ovn-ovsdb-server-nb.service")
+		before(h, "service:ovn-central.service", "service:ovn-ovsdb-server-sb.service")
+		before(h, "file:/etc/openvswitch/system-id.conf", "package:openvswitch-switch")
+		before(h, "file:/etc/systemd/system/ovs-vswitchd.service.d/fundament-netdev.conf", "package:openvswitch-common")
+		before(h, "service:ovs-vswitchd.service", "command:ovn/br-phy")
+		before(h, "command:ovn/br-phy", "command:ovn/chassis")
+	}
+	// Members join one after the other, after the creator.
+	for _, db := range []string{"nb", "sb"} {
+		boot := item(t, cat, "ctl-3", resource.KindCommand, "ovn/"+db+"-cluster")
+		want := catalog.Ref{Host: "ctl-2", ID: resource.ID{Kind: resource.KindCommand, Name: "ovn/" + db + "-cluster"}}
+		if !slices.Contains(boot.After, want) {
+			t.Errorf("ctl-3's %s bootstrap is not after %s: %v", db, want, boot.After)
+		}
+		if first := item(t, cat, "ctl-1", resource.KindCommand, "ovn/"+db+"-cluster"); len(crossHost(first)) > 0 {
+			t.Errorf("the creator's bootstrap waits for another host: %v", first.After)
+		}
+	}
+	g := cat.Groups[centralGroup]
+	if g == nil || g.BatchSize != 1 || strings.Join(g.Hosts, ",") != "ctl-1,ctl-2,ctl-3" {
+		t.Fatalf("rolling group %+v", g)
+	}
+	for _, it := range cat.Items {
+		in := it.Group == centralGroup
+		db := it.Resource.ID().Kind == resource.KindService && strings.HasPrefix(it.Resource.ID().Name, "ovn-ovsdb-server-")
+		if in != db {
+			t.Errorf("%s in group %q; only the database units roll", it.Ref(), it.Group)
+		}
+	}
+}
+
+func crossHost(it *catalog.Item) []catalog.Ref {
+	var out []catalog.Ref
+	for _, r := range it.After {
+		if r.Host != it.Host {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// TestBootstrapScripts checks what makes the bootstrap safe: only the
+// first member may create, members never create over an existing file,
+// and each is guarded by the file being clustered.
+func TestBootstrapScripts(t *testing.T) {
+	cat := compile(t, loadExample(t, "lab"))
+	for i, h := range []string{"ctl-1", "ctl-2", "ctl-3"} {
+		for _, db := range databases {
+			cmd := item(t, cat, h, resource.KindCommand, "ovn/"+db.Key+"-cluster").Resource.(resource.Command)
+			if cmd.Guard != "ovsdb-tool db-is-clustered "+db.File {
+				t.Errorf("%s %s guard %q", h, db.Key, cmd.Guard)
+			}
+			wantCreate := "create=no"
+			if i == 0 {
+				wantCreate = "create=yes"
+			}
+			if !strings.Contains(cmd.Script, "\tcreate="+strings.TrimPrefix(wantCreate, "create=")+"\n") {
+				t.Errorf("%s %s: want %s", h, db.Key, wantCreate)
+			}
+			for _, must := range []string{
+				`if [ ! -e "$db" ]; then`,
+				`ovsdb-tool join-cluster "$db" ` + db.Schema,
+				"ovsdb-tool --election-timer=16000 create-cluster",
+				`systemctl enable "$unit"`,
+			} {
+				if !strings.Contains(cmd.Script, must) {
+					t.Errorf("%s %s script lacks %q", h, db.Key, must)
+				}
+			}
+			self := fmt.Sprintf("tcp:10.199.20.1%d:%d", i+1, db.RaftPort)
+			if !strings.Contains(cmd.Script, self) {
+				t.Errorf("%s %s script does not name its RAFT address %s", h, db.Key, self)
+			}
+		}
+		conf := string(item(t, cat, h, resource.KindFile, centralDefaults).Resource.(resource.File).Content)
+		peer := fmt.Sprintf("--db-nb-cluster-remote-addr=10.199.20.1%d", (i+1)%3+1)
+		for _, must := range []string{peer, fmt.Sprintf("--db-sb-addr=10.199.20.1%d", i+1), "--db-sb-create-insecure-remote=yes",
+			"--ovn-northd-sb-db=tcp:10.199.20.11:6642,tcp:10.199.20.12:6642,tcp:10.199.20.13:6642"} {
+			if !strings.Contains(conf, must) {
+				t.Errorf("%s: /etc/default/ovn-central lacks %s:\n%s", h, must, conf)
+			}
+		}
+	}
+}
+
+func TestChassis(t *testing.T) {
+	lab := compile(t, loadExample(t, "lab"))
+	ids := item(t, lab, "ctl-2", resource.KindCommand, "ovn/chassis").Resource.(resource.Command)
+	for _, must := range []string{`external_ids:ovn-encap-ip="10.199.40.12"`, `external_ids:ovn-cms-options="enable-chassis-as-gw"`,
+		`external_ids:ovn-bridge-datapath-type="netdev"`, `external_ids:system-id="ctl-2"`,
+		`external_ids:ovn-remote="tcp:10.199.20.11:6642,tcp:10.199.20.12:6642,tcp:10.199.20.13:6642"`} {
+		if !strings.Contains(ids.Script, must) {
+			t.Errorf("ctl-2's chassis script lacks %s:\n%s", must, ids.Script)
+		}
+	}
+	cmp := item(t, lab, "cmp-1", resource.KindCommand, "ovn/chassis").Resource.(resource.Command)
+	if !strings.Contains(cmp.Script, "-- remove Open_vSwitch . external_ids ovn-cms-options") {
+		t.Errorf("a compute host must not be a gateway:\n%s", cmp.Script)
+	}
+	if !strings.Contains(cmp.Guard, `[ "$(_fm_ext ovn-cms-options)" = '' ]`) {
+		t.Errorf("the guard must check that ovn-cms-options is unset:\n%s", cmp.Guard)
+	}
+	brphy := item(t, lab, "cmp-1", resource.KindCommand, "ovn/br-phy").Resource.(resource.Command)
+	if !strings.Contains(brphy.Script, "add-port br-phy 'bond0.40'") || !strings.Contains(brphy.Guard, "port-to-br 'bond0.40'") {
+		t.Errorf("br-phy takes bond0.40:\n%s\n%s", brphy.Script, brphy.Guard)
+	}
+
+	prod := compile(t, loadExample(t, "production"))
+	if _, ok := prod.Get(catalog.Ref{Host: "cmp-01", ID: resource.ID{Kind: resource.KindCommand, Name: "ovn/br-phy"}}); ok {
+		t.Error("production (kernel datapath) has no br-phy")
+	}
+	if f := item(t, prod, "cmp-01", resource.KindFile, vswitchdDropIn).Resource.(resource.File); !f.Absent {
+		t.Error("production must remove the netdev drop-in of ovs-vswitchd")
+	}
+	pids := item(t, prod, "cmp-01", resource.KindCommand, "ovn/chassis").Resource.(resource.Command)
+	if !strings.Contains(pids.Script, "remove Open_vSwitch . external_ids ovn-bridge-datapath-type ovn-cms-options") {
+		t.Errorf("production compute: %s", pids.Script)
+	}
+	if _, ok := prod.Get(catalog.Ref{Host: "stor-01", ID: resource.ID{Kind: resource.KindPackage, Name: "ovn-host"}}); ok {
+		t.Error("a storage host is no chassis")
+	}
+}
+
+func TestTunnelLayout(t *testing.T) {
+	lab := loadExample(t, "lab")
+	byName := lab.HostsByName()
+	for _, tc := range []struct {
+		host  string
+		iface string
+		brPhy bool
+	}{
+		{"cmp-1", "bond0.40", true},
+		{"ctl-3", "bond0.40", true},
+		{"stor-1", "", false},
+	} {
+		iface, brPhy := TunnelLayout(lab, byName[tc.host])
+		if iface != tc.iface || brPhy != tc.brPhy {
+			t.Errorf("%s: TunnelLayout = %q, %t; want %q, %t", tc.host, iface, brPhy, tc.iface, tc.brPhy)
+		}
+	}
+	prod := loadExample(t, "production")
+	if iface, brPhy := TunnelLayout(prod, prod.HostsByName()["cmp-01"]); iface != "bond0.40" || brPhy {
+		t.Errorf("production cmp-01: %q, %t; want bond0.40 without br-phy", iface, brPhy)
+	}
+	// Untagged: the parent itself.
+	for _, n := range lab.Network.Networks {
+		if n.Role == model.NetTunnel {
+			n.VLAN = 0
+		}
+	}
+	if iface, _ := TunnelLayout(lab, byName["cmp-1"]); iface != "bond0" {
+		t.Errorf("untagged tunnel network: %q, want bond0", iface)
+	}
+}
+
+func TestModelProblems(t *testing.T) {
+	c := loadExample(t, "lab")
+	c.Services.OVN.Gateways = model.Placement{Hosts: []string{"stor-1"}}
+	if _, err := catalog.Compile(&catalog.Input{Cloud: c}, Component{}); err == nil || !strings.Contains(err.Error(), "gateway stor-1 (ovn.gateways) is no chassis") {
+		t.Errorf("got %v", err)
+	}
+	c = loadExample(t, "lab")
+	c.Services.OVN.Central = model.Placement{Hosts: []string{"stor-1"}}
+	if _, err := catalog.Compile(&catalog.Input{Cloud: c}, Component{}); err == nil || !strings.Contains(err.Error(), "central host stor-1 has no address on an internal_api network") {
+		t.Errorf("got %v", err)
+	}
+	c = loadExample(t, "lab")
+	c.Spec.Release = "1999.1"
+	if _, err := catalog.Compile(&catalog.Input{Cloud: c}, Component{}); err == nil || !strings.Contains(err.Error(), `release stream "1999.1"`) {
+		t.Errorf("got %v", err)
+	}
+	checks := Component{}.HealthChecks(c)
+	if len(checks) != 4 {
+		t.Fatalf("%d checks", len(checks))
+	}
+	c = loadExample(t, "lab")
+	c.Services.OVN.Central = model.Placement{Hosts: []string{"stor-1"}}
+	checks = Component{}.HealthChecks(c)
+	if len(checks) != 1 || checks[0].Name != "ovn-model" {
+		t.Fatalf("a broken model must give one check that says why: %+v", checks)
+	}
+}
