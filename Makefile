@@ -35,10 +35,13 @@ test: fmt-check vet build
 	./$(BIN) validate --repo examples/production
 
 ## lab: build and bring up the lab cloud from examples/lab (root): image, hosts, switches, cables, apply
+# LAB_COMPONENTS=fabric,hostnet applies only those (and what they need).
+LAB_COMPONENTS ?=
 lab: deps build
 	./$(BIN) validate --repo examples/lab
-	./$(BIN) lab up --repo examples/lab
+	./$(BIN) lab up --repo examples/lab $(if $(LAB_COMPONENTS),--component $(LAB_COMPONENTS))
 	./$(BIN) lab status --repo examples/lab
+	./$(BIN) status --repo examples/lab --wait 3m
 
 ## fuzz: run every fuzz target for FUZZTIME each
 fuzz:

@@ -8,9 +8,13 @@ import (
 
 // Only returns the catalog of the named components' items and of every
 // item they depend on (whatever its component): what `--component`
-// plans and applies. Unknown names are an error that lists the known ones.
-func (c *Catalog) Only(components []string) (*Catalog, error) {
+// plans and applies. A name that is neither one of registered nor the
+// component of an item is an error that lists the known ones.
+func (c *Catalog) Only(components, registered []string) (*Catalog, error) {
 	known := map[string]bool{}
+	for _, r := range registered {
+		known[r] = true
+	}
 	for _, it := range c.Items {
 		known[it.Component] = true
 	}
@@ -22,9 +26,15 @@ func (c *Catalog) Only(components []string) (*Catalog, error) {
 				names = append(names, k)
 			}
 			sort.Strings(names)
-			return nil, fmt.Errorf("component %q has nothing to do in this cloud; components with resources: %s", name, strings.Join(names, ", "))
+			return nil, fmt.Errorf("there is no component %q; the components are %s", name, strings.Join(names, ", "))
 		}
 		want[name] = true
+		// A component's parts ("ovn/chassis") come with it.
+		for k := range known {
+			if strings.HasPrefix(k, name+"/") {
+				want[k] = true
+			}
+		}
 	}
 	keep := map[Ref]bool{}
 	var visit func(it *Item)

@@ -15,7 +15,7 @@ func TestOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	only, err := c.Only([]string{"fabric"})
+	only, err := c.Only([]string{"fabric"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,10 +26,13 @@ func TestOnly(t *testing.T) {
 	if strings.Join(got, " ") != "h1/package:frr h1/file:/etc/frr/frr.conf" || len(only.Groups) != 0 {
 		t.Errorf("fabric only: %v, groups %v", got, only.Groups)
 	}
-	if ovn, err := c.Only([]string{"ovn"}); err != nil || len(ovn.Items) != 1 || ovn.Groups["ovn-central"] == nil {
+	if ovn, err := c.Only([]string{"ovn"}, nil); err != nil || len(ovn.Items) != 1 || ovn.Groups["ovn-central"] == nil {
 		t.Errorf("ovn only: %v, %v", ovn, err)
 	}
-	if _, err := c.Only([]string{"keystone"}); err == nil || !strings.Contains(err.Error(), "base, fabric, ovn") {
+	if _, err := c.Only([]string{"keystone"}, []string{"custom"}); err == nil || !strings.Contains(err.Error(), "base, custom, fabric, ovn") {
 		t.Errorf("unknown component: %v", err)
+	}
+	if none, err := c.Only([]string{"custom"}, []string{"custom"}); err != nil || len(none.Items) != 0 {
+		t.Errorf("a registered component without items: %v, %v", none, err)
 	}
 }

@@ -91,7 +91,11 @@ func openSession(ctx context.Context, g *globals, f *engineFlags) (*session, err
 	}}
 	s.cat, err = catalog.Compile(in, components.All()...)
 	if err == nil && len(f.components) > 0 {
-		s.cat, err = s.cat.Only(f.components)
+		var names []string
+		for _, comp := range components.All() {
+			names = append(names, comp.Name())
+		}
+		s.cat, err = s.cat.Only(f.components, names)
 	}
 	if err != nil {
 		db.Close()

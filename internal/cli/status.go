@@ -66,7 +66,7 @@ func (s *session) allTargets(ctx context.Context, f *engineFlags) map[string]tra
 
 func newStatusCmd(g *globals) *cobra.Command {
 	var f engineFlags
-	var timeout time.Duration
+	var timeout, wait time.Duration
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Check the health of every layer of the cloud",
@@ -76,10 +76,10 @@ reachability of the fabric, the OVN database clusters, northd and the chassis,
 the same checks as health gates between the batches of a rolling group.
 
 Exit status: 0 when everything is OK, 1 otherwise.`,
-		Example: examples("fundament status --repo mycloud", "fundament status -o json | jq '.results[] | select(.status != \"OK\")'"),
+		Example: examples("fundament status --repo mycloud", "fundament status -o json | jq '.results[] | select(.status != \"OK\")'", "fundament status --component fabric --wait 1m"),
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+			ctx, cancel := context.WithTimeout(cmd.Context(), timeout+wait)
 			defer cancel()
 			s, err := openSession(ctx, g, &f)
 			if err != nil {
@@ -87,7 +87,15 @@ Exit status: 0 when everything is OK, 1 otherwise.`,
 			}
 			defer s.close()
 			env := &health.Env{Cloud: s.cloud, Targets: s.allTargets(ctx, &f)}
-			results := health.RunAll(ctx, env, selectChecks(healthChecks(s.cloud), f.components))
+			checks := selectChecks(healthChecks(s.cloud), f.components)
+			deadline := time.Now().Add(wait)
+			results := health.RunAll(ctx, env, checks)
+			// --wait: a cloud just deployed or healing (BGP sessions
+			// coming up, a RAFT member catching up) gets time to settle.
+			for health.Worst(results) != health.OK && time.Now().Before(deadline) && ctx.Err() == nil {
+				time.Sleep(2 * time.Second)
+				results = health.RunAll(ctx, env, checks)
+			}
 			worst := health.Worst(results)
 			if g.json() {
 				if err := printJSON(g.stdout, map[string]any{"status": worst, "results": results}); err != nil {
@@ -104,6 +112,7 @@ Exit status: 0 when everything is OK, 1 otherwise.`,
 	}
 	f.register(cmd)
 	cmd.Flags().DurationVar(&timeout, "timeout", 2*time.Minute, "time limit of all checks")
+	cmd.Flags().DurationVar(&wait, "wait", 0, "check again until everything is OK or this much time has passed")
 	return cmd
 }
 

@@ -6,6 +6,7 @@ import (
 	"github.com/fundament-cloud/fundament/internal/catalog"
 	"github.com/fundament-cloud/fundament/internal/components/custom"
 	"github.com/fundament-cloud/fundament/internal/components/fabric"
+	"github.com/fundament-cloud/fundament/internal/components/hostnet"
 	"github.com/fundament-cloud/fundament/internal/components/ovn"
 )
 
@@ -13,6 +14,7 @@ import (
 func All() []catalog.Component {
 	return []catalog.Component{
 		fabric.Component{},
+		hostnet.Component{},
 		ovn.Component{},
 		custom.Component{},
 	}

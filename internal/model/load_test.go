@@ -350,9 +350,8 @@ func TestLoadAliasBomb(t *testing.T) {
 	if len(c.Hosts) != 1 || c.Hosts[0].File != "inventory/a.yaml" {
 		t.Errorf("the bomb's hosts were kept: %d hosts", len(c.Hosts))
 	}
-	if elapsed > 5*time.Second {
-		t.Errorf("the bomb took %s", elapsed)
-	}
+	// Reported, not asserted: CI machines are loaded (loadWithin bounds it).
+	t.Logf("the bomb took %s", elapsed)
 	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 1<<30 {
 		t.Errorf("the bomb allocated %d MiB", alloc>>20)
 	}

@@ -33,7 +33,11 @@ var centralPackages = []string{"openvswitch-common", "ovn-common", "ovn-central"
 func (b *builder) central(i int) error {
 	t := b.t
 	m := t.Members[i]
-	pkgs, err := b.pkgs(m.Host, "ovn", centralPackages)
+	names := centralPackages
+	if m.HostnetOVS {
+		names = names[1:] // openvswitch-common comes from host networking
+	}
+	pkgs, err := b.pkgs(m.Host, "ovn", names)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package ovn
 
 import (
+	"github.com/fundament-cloud/fundament/internal/components/hostnet"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,28 +20,16 @@ const (
 	systemIDFile = "/etc/openvswitch/system-id.conf"
 	// vswitchdDropIn starts ovs-vswitchd without ovs-ctl where the
 	// datapath is netdev (see vswitchdNetdev).
-	vswitchdDropIn = "/etc/systemd/system/ovs-vswitchd.service.d/fundament-netdev.conf"
+	vswitchdDropIn = hostnet.VswitchdDropIn
 	// probeInterval (ms) is how long ovn-controller waits on a silent
 	// southbound connection before it probes and then reconnects; OVS's
 	// 5 s is short for a busy database (Neutron's own default is 60 s).
 	probeInterval = 60000
 )
 
-// vswitchdNetdev replaces how Debian's ovs-vswitchd.service starts the
-// daemon where the datapath is userspace: ovs-ctl loads the openvswitch
-// kernel module first and fails where it cannot (the lab's kernel has
-// none), and --disable-system keeps ovs-vswitchd from ever making a kernel
-// datapath. The command line is otherwise ovs-ctl's, without --mlockall:
-// locked memory is a lot for a lab of a dozen hosts on one machine.
-const vswitchdNetdev = `# Written by Fundament from the configuration repository; changes here are overwritten.
-# Open vSwitch with the userspace (netdev) datapath only: ovs-vswitchd is
-# started directly, since ovs-ctl insists on loading the kernel module.
-[Service]
-Nice=-10
-ExecStart=
-ExecStart=/usr/sbin/ovs-vswitchd unix:/var/run/openvswitch/db.sock -vconsole:emer -vsyslog:err -vfile:info --disable-system --no-chdir --log-file=/var/log/openvswitch/ovs-vswitchd.log --pidfile=/var/run/openvswitch/ovs-vswitchd.pid --detach
-ExecReload=
-`
+// vswitchdNetdev starts ovs-vswitchd userspace-only where the datapath is
+// netdev and host networking does not run Open vSwitch already.
+const vswitchdNetdev = hostnet.VswitchdNetdev
 
 // chassis declares Open vSwitch and ovn-controller on a chassis:
 //
@@ -54,6 +43,18 @@ ExecReload=
 func (b *builder) chassis(ch chassis) error {
 	h := chassisComponent
 	sysID := b.add(ch.Host, h, resource.File{Path: systemIDFile, Content: []byte(ch.Host + "\n")})
+	if ch.HostnetOVS {
+		// Open vSwitch, its datapath and br-phy come from host networking.
+		pkgs, err := b.pkgs(ch.Host, h, []string{"ovn-common", "ovn-host"}, sysID)
+		if err != nil {
+			return err
+		}
+		ids := b.add(ch.Host, h, externalIDsCommand(b.t, ch), pkgs...)
+		ids.After = append(ids.After, hostnet.Ready(ch.Host))
+		controller := b.service(ch.Host, h, "ovn-controller.service", nil, ids)
+		b.service(ch.Host, h, "ovn-host.service", nil, controller)
+		return nil
+	}
 	dropIn := resource.File{Path: vswitchdDropIn, Absent: true}
 	if ch.BrPhy {
 		dropIn = resource.File{Path: vswitchdDropIn, Content: []byte(vswitchdNetdev)}

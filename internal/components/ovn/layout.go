@@ -1,8 +1,8 @@
 package ovn
 
 import (
+	"github.com/fundament-cloud/fundament/internal/components/hostnet"
 	"github.com/fundament-cloud/fundament/internal/model"
-	"github.com/fundament-cloud/fundament/internal/render/networkd"
 )
 
 // TunnelLayout says how a host's tunnel network is laid out, for the host
@@ -16,13 +16,5 @@ import (
 // br-phy (datapath_type netdev) with iface as its port. With the kernel
 // datapath the address stays on iface.
 func TunnelLayout(c *model.Cloud, h *model.Host) (iface string, brPhy bool) {
-	n, att := attachment(c, h, model.NetTunnel)
-	if att == nil {
-		return "", false
-	}
-	iface = att.Interface
-	if n.VLAN > 0 {
-		iface = networkd.VLANInterface(att.Interface, n.VLAN)
-	}
-	return iface, c.Services.OVN.DatapathType == "netdev" && isChassis(c, h)
+	return hostnet.TunnelLayout(c, h)
 }

@@ -8,6 +8,7 @@ package ovn
 import (
 	"flag"
 	"fmt"
+	"github.com/fundament-cloud/fundament/internal/components/hostnet"
 	"os"
 	"path/filepath"
 	"slices"
@@ -34,7 +35,8 @@ func loadExample(t *testing.T, name string) *model.Cloud {
 
 func compile(t *testing.T, c *model.Cloud) *catalog.Catalog {
 	t.Helper()
-	cat, err := catalog.Compile(&catalog.Input{Cloud: c}, Component{})
+	// Host networking first: in the lab OVN stands on its Open vSwitch.
+	cat, err := catalog.Compile(&catalog.Input{Cloud: c}, hostnet.Component{}, Component{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,8 +56,17 @@ func render(cat *catalog.Catalog) string {
 		fmt.Fprintf(&b, "rolling group %s: %d at a time over %s\n", g.Name, g.BatchSize, strings.Join(g.Hosts, ", "))
 	}
 	for _, h := range cat.Hosts() {
-		fmt.Fprintf(&b, "\n=== %s ===\n", h)
+		var items []*catalog.Item
 		for _, it := range cat.HostItems(h) {
+			if strings.HasPrefix(it.Component, "ovn") {
+				items = append(items, it)
+			}
+		}
+		if len(items) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "\n=== %s ===\n", h)
+		for _, it := range items {
 			renderItem(&b, it)
 		}
 	}
@@ -171,10 +182,10 @@ func TestOrder(t *testing.T) {
 		// waits for the gate.
 		before(h, "service:ovn-northd.service", "service:ovn-ovsdb-server-nb.service")
 		before(h, "service:ovn-central.service", "service:ovn-ovsdb-server-sb.service")
-		before(h, "file:/etc/openvswitch/system-id.conf", "package:openvswitch-switch")
-		before(h, "file:/etc/systemd/system/ovs-vswitchd.service.d/fundament-netdev.conf", "package:openvswitch-common")
-		before(h, "service:ovs-vswitchd.service", "command:ovn/br-phy")
-		before(h, "command:ovn/br-phy", "command:ovn/chassis")
+		// In the lab host networking runs Open vSwitch and makes br-phy.
+		before(h, "file:/etc/openvswitch/system-id.conf", "package:ovn-host")
+		before(h, "service:ovs-vswitchd.service", "command:hostnet/ovs-layout")
+		before(h, "command:hostnet/ovs-layout", "command:ovn/chassis")
 	}
 	// Members join one after the other, after the creator.
 	for _, db := range []string{"nb", "sb"} {
@@ -271,9 +282,17 @@ func TestChassis(t *testing.T) {
 	if !strings.Contains(cmp.Guard, `[ "$(_fm_ext ovn-cms-options)" = '' ]`) {
 		t.Errorf("the guard must check that ovn-cms-options is unset:\n%s", cmp.Guard)
 	}
-	brphy := item(t, lab, "cmp-1", resource.KindCommand, "ovn/br-phy").Resource.(resource.Command)
-	if !strings.Contains(brphy.Script, "add-port br-phy 'bond0.40'") || !strings.Contains(brphy.Guard, "port-to-br 'bond0.40'") {
-		t.Errorf("br-phy takes bond0.40:\n%s\n%s", brphy.Script, brphy.Guard)
+	// In the lab br-phy is host networking's: bond0.40 is a patch port
+	// into it from the bond's bridge, tagged 40.
+	layout := item(t, lab, "cmp-1", resource.KindFile, "/etc/fundament/hostnet-ovs.sh").Resource.(resource.File)
+	for _, must := range []string{"add-port br-phy 'bond0.40' -- set Interface 'bond0.40' type=patch options:peer='bond0.40-p'",
+		"set Port 'bond0.40-p' tag=40"} {
+		if !strings.Contains(string(layout.Content), must) {
+			t.Errorf("cmp-1's Open vSwitch layout lacks %s:\n%s", must, layout.Content)
+		}
+	}
+	if _, ok := lab.Get(catalog.Ref{Host: "cmp-1", ID: resource.ID{Kind: resource.KindCommand, Name: "ovn/br-phy"}}); ok {
+		t.Error("in the lab OVN must leave br-phy to host networking")
 	}
 
 	prod := compile(t, loadExample(t, "production"))

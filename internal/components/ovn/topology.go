@@ -2,6 +2,7 @@ package ovn
 
 import (
 	"fmt"
+	"github.com/fundament-cloud/fundament/internal/components/hostnet"
 	"net/netip"
 	"strings"
 
@@ -22,6 +23,8 @@ const (
 type member struct {
 	Host string
 	Addr netip.Addr
+	// HostnetOVS: host networking installs Open vSwitch here (the lab).
+	HostnetOVS bool
 }
 
 // chassis is a host that runs ovn-controller.
@@ -33,6 +36,9 @@ type chassis struct {
 	// of the OVS bridge br-phy, which holds EncapIP.
 	Iface string
 	BrPhy bool
+	// HostnetOVS: host networking runs Open vSwitch here and lays out
+	// br-phy (the lab); this component adds only OVN's part.
+	HostnetOVS bool
 }
 
 // topology is where OVN runs: read once from the model.
@@ -67,7 +73,7 @@ func newTopology(c *model.Cloud) (*topology, error) {
 			problems = append(problems, fmt.Sprintf("central host %s has no address on an internal_api network (its databases listen there)", h.Name))
 			continue
 		}
-		t.Members = append(t.Members, member{Host: h.Name, Addr: att.Address})
+		t.Members = append(t.Members, member{Host: h.Name, Addr: att.Address, HostnetOVS: hostnet.ProvidesOVS(c, h)})
 	}
 	if len(t.Members) == 0 && len(problems) == 0 {
 		problems = append(problems, "ovn.central places the databases on no host")
@@ -83,7 +89,8 @@ func newTopology(c *model.Cloud) (*topology, error) {
 			continue
 		}
 		iface, brPhy := TunnelLayout(c, h)
-		t.Chassis = append(t.Chassis, chassis{Host: h.Name, EncapIP: att.Address, Gateway: gateways[h.Name], Iface: iface, BrPhy: brPhy})
+		t.Chassis = append(t.Chassis, chassis{Host: h.Name, EncapIP: att.Address, Gateway: gateways[h.Name], Iface: iface, BrPhy: brPhy,
+			HostnetOVS: hostnet.ProvidesOVS(c, h)})
 		delete(gateways, h.Name)
 	}
 	for _, h := range c.Select(&c.Services.OVN.Gateways) {

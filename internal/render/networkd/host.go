@@ -35,6 +35,11 @@ type HostOptions struct {
 	// Routes are sent through the gateway of the first non-management
 	// network of the host that has one (the fabric's loopbacks).
 	Routes []netip.Prefix
+	// Devices says that another component makes the bonds and VLAN
+	// interfaces (Open vSwitch in the lab, whose kernel has neither
+	// bonding nor 802.1Q): networkd then only addresses them and brings
+	// the members up.
+	Devices bool
 }
 
 // VLANInterface names the VLAN interface of vlan on parent: parent.vlan,
@@ -63,6 +68,7 @@ type hostLink struct {
 	mgmt    bool
 	routes  []netip.Prefix
 	via     netip.Addr
+	ovsPort bool // a member of an Open vSwitch bond: up, no addresses
 }
 
 // Host renders the networkd files of a host.
@@ -137,6 +143,16 @@ func Host(c *model.Cloud, h *model.Host, opt HostOptions) ([]File, error) {
 	var files []File
 	for _, name := range names {
 		l := links[name]
+		if opt.Devices {
+			// Only what carries addresses, and the members (up, MTU).
+			l.vlans = nil
+			if len(l.addrs) > 0 || l.master != "" {
+				m := *l
+				m.master, m.ovsPort = "", l.master != ""
+				files = append(files, File{fmt.Sprintf("%d-%s.network", networkOrder(l), name), hostNetwork(&m)})
+			}
+			continue
+		}
 		if l.bond != nil {
 			files = append(files, File{"10-" + name + ".netdev", bondNetdev(l)})
 		}
@@ -193,6 +209,8 @@ func hostNetwork(l *hostLink) string {
 		if l.primary {
 			nw.Set("PrimarySlave", "yes")
 		}
+		nw.Set("LinkLocalAddressing", "no")
+	} else if l.ovsPort {
 		nw.Set("LinkLocalAddressing", "no")
 	} else {
 		nw.Set("LinkLocalAddressing", "ipv6")
