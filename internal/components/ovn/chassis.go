@@ -51,7 +51,7 @@ func (b *builder) chassis(ch chassis) error {
 		}
 		ids := b.add(ch.Host, h, externalIDsCommand(b.t, ch), pkgs...)
 		ids.After = append(ids.After, hostnet.Ready(ch.Host))
-		controller := b.service(ch.Host, h, "ovn-controller.service", nil, ids)
+		controller := b.controller(ch, ids)
 		b.service(ch.Host, h, "ovn-host.service", nil, controller)
 		return nil
 	}
@@ -81,9 +81,34 @@ func (b *builder) chassis(ch chassis) error {
 		last = b.add(ch.Host, h, brPhyCommand(ch.Iface), ovs)
 	}
 	ids := b.add(ch.Host, h, externalIDsCommand(b.t, ch), last)
-	controller := b.service(ch.Host, h, "ovn-controller.service", nil, ids)
+	controller := b.controller(ch, ids)
 	b.service(ch.Host, h, "ovn-host.service", nil, controller)
 	return nil
+}
+
+// controllerRestart keeps systemd restarting ovn-controller: 25.03 can
+// crash at its first start while the southbound cluster is still forming
+// (seen in the lab), and Debian's unit gives up after five quick restarts.
+const controllerRestart = `# Written by Fundament from the configuration repository; changes here are overwritten.
+[Unit]
+StartLimitIntervalSec=0
+[Service]
+Restart=on-failure
+RestartSec=2s
+`
+
+// controller declares ovn-controller: after the chassis' external_ids,
+// with its restart drop-in, and after the southbound cluster exists on
+// its first member (another host), so that it starts against a database.
+func (b *builder) controller(ch chassis, ids *catalog.Item) *catalog.Item {
+	drop := b.add(ch.Host, chassisComponent, resource.File{Path: "/etc/systemd/system/ovn-controller.service.d/fundament-restart.conf",
+		Content: []byte(controllerRestart)})
+	controller := b.service(ch.Host, chassisComponent, "ovn-controller.service", []*catalog.Item{drop}, ids)
+	if len(b.t.Members) > 0 {
+		controller.After = append(controller.After, catalog.Ref{Host: b.t.Members[0].Host,
+			ID: resource.Command{Name: "ovn/sb-cluster"}.ID()})
+	}
+	return controller
 }
 
 func hasRef(refs []catalog.Ref, r catalog.Ref) bool {
