@@ -81,12 +81,13 @@ func observeHost(ctx context.Context, host string, items []*catalog.Item, t tran
 	defer cancel()
 	// A shared hold on the host lock: an action still running from an
 	// interrupted run is waited for, not observed half done.
-	res, err := t.Run(ctx, resource.WithHostLock(resource.ObserveBatch(rs), true), nil)
+	batch := resource.ObserveBatch(rs)
+	res, err := t.Run(ctx, resource.WithHostLock(batch.Script, true), nil)
 	if err != nil {
 		o.Err = err
 		return o
 	}
-	sections, err := resource.SplitBatch(string(res.Stdout), len(rs))
+	sections, err := batch.Split(string(res.Stdout))
 	if err != nil {
 		o.Err = fmt.Errorf("observing %s: %w (exit %d, stderr: %s)", host, err, res.ExitCode, firstLine(res.Stderr))
 		return o

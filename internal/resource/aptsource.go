@@ -82,6 +82,9 @@ func (a AptSource) Sensitive() []string { return nil }
 func (a AptSource) observeFunc() shellFunc { return pathFunc }
 func (a AptSource) observeCall() string    { return a.file().observeCall() }
 func (a AptSource) Observe() string        { return observeWith(a) }
+func (a AptSource) observeGroup() (*batchGroup, groupArg, bool) {
+	return a.file().observeGroup()
+}
 
 func (a AptSource) Parse(stdout string, exitCode int) (State, error) {
 	s, err := a.file().Parse(stdout, exitCode)

@@ -35,16 +35,16 @@ func TestBatchOddFragments(t *testing.T) {
 		rawResource{"stderr", "echo oops >&2; false"},
 		File{Path: "/nonexistent/fundament"},
 	}
-	script := ObserveBatch(rs)
-	checkSyntax(t, "batch", script)
-	if script != ObserveBatch(rs) {
+	b := ObserveBatch(rs)
+	checkSyntax(t, "batch", b.Script)
+	if b.Script != ObserveBatch(rs).Script {
 		t.Fatal("the batch must be deterministic")
 	}
-	res := newHost(t).run(script, []byte("must not be read\n"))
+	res := newHost(t).run(b.Script, []byte("must not be read\n"))
 	if res.ExitCode != 0 {
 		t.Fatalf("batch exit %d: %s", res.ExitCode, res.Stderr)
 	}
-	secs, err := SplitBatch(string(res.Stdout), len(rs))
+	secs, err := b.Split(string(res.Stdout))
 	if err != nil {
 		t.Fatalf("%v\n%s", err, res.Stdout)
 	}
@@ -65,36 +65,42 @@ func TestSplitBatchTruncated(t *testing.T) {
 	for i := range rs {
 		rs[i] = rawResource{fmt.Sprint(i), fmt.Sprintf("echo n=%d", i)}
 	}
-	res := newHost(t).run(ObserveBatch(rs), nil)
+	b := ObserveBatch(rs)
+	res := newHost(t).run(b.Script, nil)
 	out := string(res.Stdout)
-	if _, err := SplitBatch("motd line\n"+out, 5); err != nil {
+	if _, err := b.Split("motd line\n" + out); err != nil {
 		t.Fatalf("text before the first marker: %v", err)
 	}
-	if secs, err := SplitBatch(out, 5); err != nil || len(secs) != 5 || secs[4].Stdout != "n=4\n" {
+	if secs, err := b.Split(out); err != nil || len(secs) != 5 || secs[4].Stdout != "n=4\n" {
 		t.Fatalf("%v %v", secs, err)
 	}
 	// Cut inside resource 2's section, then at each later point.
 	i := strings.Index(out, "n=2")
-	secs, err := SplitBatch(out[:i+2], 5)
-	if err == nil || !strings.Contains(err.Error(), "resource 2 of 5") || len(secs) != 2 {
+	if secs, err := SplitBatch(out[:i+2], 5); err == nil || len(secs) != 2 {
 		t.Fatalf("%v %v", secs, err)
+	}
+	if _, err := b.Split(out[:i+2]); err == nil || !strings.Contains(err.Error(), "raw:2 (resource 2 of 5)") {
+		t.Fatalf("%v", err)
 	}
 	end := strings.Index(out, " end 2 ")
 	for _, cut := range []int{end, end + 6, end + 8} {
-		if _, err := SplitBatch(out[:cut], 5); err == nil || !strings.Contains(err.Error(), "resource 2 of 5") {
+		if _, err := b.Split(out[:cut]); err == nil || !strings.Contains(err.Error(), "resource 2 of 5") {
 			t.Fatalf("cut at %d (%q): %v", cut, out[cut-10:cut], err)
 		}
 	}
-	if _, err := SplitBatch(out[:strings.Index(out, "n=3")-20], 5); err == nil || !strings.Contains(err.Error(), "resource 3 of 5") {
+	if _, err := b.Split(out[:strings.Index(out, "n=3")-20]); err == nil || !strings.Contains(err.Error(), "resource 3 of 5") {
 		t.Fatalf("%v", err)
 	}
-	if _, err := SplitBatch("", 5); err == nil || !strings.Contains(err.Error(), "resource 0") {
+	if _, err := b.Split(""); err == nil || !strings.Contains(err.Error(), "no begin marker at raw:0 (resource 0 of 5)") {
 		t.Fatalf("%v", err)
 	}
-	if _, err := SplitBatch(out, 6); err == nil || !strings.Contains(err.Error(), "resource 5 of 6") {
+	if _, err := SplitBatch(out, 6); err == nil || !strings.Contains(err.Error(), "section 5 of 6") {
 		t.Fatalf("%v", err)
 	}
 	if secs, err := SplitBatch("", 0); err != nil || len(secs) != 0 {
+		t.Fatal(secs, err)
+	}
+	if secs, err := ObserveBatch(nil).Split(""); err != nil || len(secs) != 0 {
 		t.Fatal(secs, err)
 	}
 }
@@ -141,13 +147,13 @@ func TestBatch500(t *testing.T) {
 		}
 	}
 	rs, want = rs[:500], want[:500]
-	script := ObserveBatch(rs)
-	checkSyntax(t, "batch", script)
-	if len(script) > 128<<10 {
-		t.Fatalf("batch of 500 is %d bytes: over the 128 KiB of one argument", len(script))
+	b := ObserveBatch(rs)
+	checkSyntax(t, "batch", b.Script)
+	if len(b.Script) > 128<<10 {
+		t.Fatalf("batch of 500 is %d bytes: over the 128 KiB of one argument", len(b.Script))
 	}
-	res := h.run(script, nil)
-	secs, err := SplitBatch(string(res.Stdout), len(rs))
+	res := h.run(b.Script, nil)
+	secs, err := b.Split(string(res.Stdout))
 	if err != nil {
 		t.Fatalf("%v (exit %d, stderr %s)", err, res.ExitCode, res.Stderr)
 	}

@@ -55,6 +55,9 @@ func (d Directory) Sensitive() []string { return nil }
 func (d Directory) observeFunc() shellFunc { return pathFunc }
 func (d Directory) observeCall() string    { return "_fm_path " + Quote(d.Path) }
 func (d Directory) Observe() string        { return observeWith(d) }
+func (d Directory) observeGroup() (*batchGroup, groupArg, bool) {
+	return observePath(d.Path, false)
+}
 
 func (d Directory) Parse(stdout string, exitCode int) (State, error) {
 	s, err := parseObserved(d.ID(), stdout, exitCode, "present")

@@ -104,6 +104,9 @@ func (f File) observeCall() string {
 	return "_fm_path " + Quote(f.Path) + " content"
 }
 func (f File) Observe() string { return observeWith(f) }
+func (f File) observeGroup() (*batchGroup, groupArg, bool) {
+	return observePath(f.Path, !f.Absent)
+}
 
 func (f File) Parse(stdout string, exitCode int) (State, error) {
 	s, err := parseObserved(f.ID(), stdout, exitCode, "present")

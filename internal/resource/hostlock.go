@@ -18,7 +18,7 @@ func WithHostLock(script string, shared bool) string {
 		mode = "-s"
 	}
 	return `if command -v flock >/dev/null 2>&1; then
-  mkdir -p /run/lock 2>/dev/null
+  [ -d /run/lock ] || mkdir -p /run/lock 2>/dev/null
   if exec 9>>` + HostLockPath + `; then
     if ! flock ` + mode + ` -w 3600 9; then
       echo "fundament: the host lock ` + HostLockPath + ` is still held after an hour" >&2

@@ -87,6 +87,13 @@ func (p Package) observeFunc() shellFunc { return packageFunc }
 func (p Package) observeCall() string    { return "_fm_pkg " + Quote(p.Name) }
 func (p Package) Observe() string        { return observeWith(p) }
 
+// observeGroup leaves a name with an architecture (name:arch) alone: only
+// a plain name is matched exactly by the name dpkg-query prints.
+func (p Package) observeGroup() (*batchGroup, groupArg, bool) {
+	ok := rePackage.MatchString(p.Name) && !strings.Contains(p.Name, ":")
+	return packageGroup, groupArg{Name: p.Name}, ok
+}
+
 func (p Package) Parse(stdout string, exitCode int) (State, error) {
 	return parseObserved(p.ID(), stdout, exitCode, "present")
 }

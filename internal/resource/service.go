@@ -3,7 +3,9 @@ package resource
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 )
 
 // Service is a systemd unit, enabled (at boot) or not, running or not.
@@ -70,6 +72,57 @@ var serviceFunc = shellFunc{Name: "_fm_svc", Def: `_fm_svc() {
 func (s Service) observeFunc() shellFunc { return serviceFunc }
 func (s Service) observeCall() string    { return "_fm_svc " + Quote(s.Unit) }
 func (s Service) Observe() string        { return observeWith(s) }
+func (s Service) observeGroup() (*batchGroup, groupArg, bool) {
+	return serviceGroup, groupArg{Name: s.Unit}, reUnit.MatchString(s.Unit)
+}
+
+// servicesFunc asks whether systemd runs the host once for all the units,
+// then, per unit, what serviceFunc asks (the same two commands, their
+// first lines taken without head): a line N when systemd does not run the
+// host, else a line per unit (U, unit, unit file state, active state).
+var servicesFunc = shellFunc{Name: "_fm_svcs", Def: `_fm_svcs() {
+	case $(systemctl is-system-running 2>/dev/null) in
+	'' | offline | unknown)
+		echo N
+		return 0
+		;;
+	esac
+	_fm_nl='
+'
+	for _fm_u; do
+		_fm_en=$(systemctl is-enabled "$_fm_u" 2>/dev/null)
+		_fm_ac=$(systemctl is-active "$_fm_u" 2>/dev/null)
+		printf 'U\t%s\t%s\t%s\n' "$_fm_u" "${_fm_en%%"$_fm_nl"*}" "${_fm_ac%%"$_fm_nl"*}"
+	done
+	return 0
+}`}
+
+var serviceGroup = &batchGroup{fn: servicesFunc, call: wordsCall(servicesFunc), split: splitServices}
+
+// splitServices gives each unit what serviceFunc prints for it. A unit
+// without its line fails its observation.
+func splitServices(args []groupArg, stdout string) []Section {
+	lines := strings.Split(stdout, "\n")
+	if slices.Contains(lines, "N") {
+		return sameForAll(len(args), Section{Stdout: "systemd=false\n"})
+	}
+	states := map[string]string{}
+	for _, line := range lines {
+		f := strings.Split(line, "\t")
+		if len(f) == 4 && f[0] == "U" {
+			states[f[1]] = "systemd=true\nunit_file_state=" + f[2] + "\nactive_state=" + f[3] + "\n"
+		}
+	}
+	out := make([]Section, len(args))
+	for i, a := range args {
+		if st, ok := states[a.Name]; ok {
+			out[i] = Section{Stdout: st}
+		} else {
+			out[i] = Section{Stdout: "no state of " + a.Name + " in the output\n", ExitCode: 1}
+		}
+	}
+	return out
+}
 
 // Parse derives enabled and running. Unit file states that cannot be
 // changed by enable/disable (static, indirect, generated, transient,

@@ -46,6 +46,9 @@ func (l Symlink) Sensitive() []string { return nil }
 func (l Symlink) observeFunc() shellFunc { return pathFunc }
 func (l Symlink) observeCall() string    { return "_fm_path " + Quote(l.Path) }
 func (l Symlink) Observe() string        { return observeWith(l) }
+func (l Symlink) observeGroup() (*batchGroup, groupArg, bool) {
+	return observePath(l.Path, false)
+}
 
 func (l Symlink) Parse(stdout string, exitCode int) (State, error) {
 	s, err := parseObserved(l.ID(), stdout, exitCode, "present")
