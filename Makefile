@@ -28,9 +28,10 @@ fmt-check:
 vet:
 	$(GO) vet ./...
 
-## test: formatting, vet, every test (root/lab tests skip with a reason where they cannot run)
+## test: formatting, vet, every test (root/lab tests skip with a reason where they cannot run;
+## the first lab test on a machine builds the Debian image, about 4 minutes)
 test: fmt-check vet build
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -timeout 30m ./...
 	./$(BIN) validate --repo examples/lab
 	./$(BIN) validate --repo examples/production
 
