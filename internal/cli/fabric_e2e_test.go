@@ -50,7 +50,7 @@ func labCopy(t *testing.T, second, name string) string {
 
 func (lt *labTest) status() (health.Status, []health.Result) {
 	lt.t.Helper()
-	out, _ := lt.fm("status", "--component", "fabric", "-o", "json")
+	out, _ := lt.fm("status", "--component", "fabric,hostnet", "-o", "json")
 	var st struct {
 		Status  string          `json:"status"`
 		Results []health.Result `json:"results"`
@@ -74,8 +74,8 @@ func TestLabFabric(t *testing.T) {
 	t.Cleanup(func() { lt.fm("lab", "down") })
 
 	start := time.Now()
-	// Only the fabric: the hosts' networks are not deployed in this test.
-	out := lt.must("lab", "up", "--component", "fabric")
+	// The fabric and the hosts' networks (not OVN: TestLabOVN).
+	out := lt.must("lab", "up", "--component", "fabric,hostnet")
 	lt.timed("lab up with apply (12 nodes, full image)", start)
 	contains(t, "lab up", out, "12 nodes up and reachable over SSH", "Apply complete")
 
@@ -89,8 +89,19 @@ func TestLabFabric(t *testing.T) {
 	lt.timed("lab up to a healthy fabric", start)
 
 	t.Run("re-apply is a no-op", func(t *testing.T) {
-		if _, err := lt.fm("plan", "--component", "fabric", "--detailed-exitcode"); err != nil {
+		if _, err := lt.fm("plan", "--component", "fabric,hostnet", "--detailed-exitcode"); err != nil {
 			t.Errorf("plan after apply: %v", err)
+		}
+	})
+
+	t.Run("every switch loopback from every host", func(t *testing.T) {
+		// Through the leaves' anycast gateways of the internal and storage
+		// networks (hosts route the loopbacks there).
+		for _, h := range []string{"ctl-1", "ctl-2", "ctl-3", "cmp-1", "cmp-2", "stor-1", "stor-2", "stor-3"} {
+			got := lt.in(h, "for a in 10.0.0.1 10.0.0.2 10.0.0.11 10.0.0.12; do ping -c1 -W2 $a >/dev/null || echo lost $a; done")
+			if got != "" {
+				t.Errorf("%s: %s", h, got)
+			}
 		}
 	})
 

@@ -6,9 +6,13 @@
 package fabric
 
 import (
+	"fmt"
+	"hash/fnv"
 	"path"
+	"strings"
 
 	"github.com/fundament-cloud/fundament/internal/catalog"
+	"github.com/fundament-cloud/fundament/internal/components/hostnet"
 	"github.com/fundament-cloud/fundament/internal/model"
 	rfabric "github.com/fundament-cloud/fundament/internal/render/fabric"
 	"github.com/fundament-cloud/fundament/internal/render/frr"
@@ -73,10 +77,54 @@ func switchItems(c *model.Cloud, sw *rfabric.Switch) []*catalog.Item {
 		reload.Subscribes = append(reload.Subscribes, f.Ref())
 	}
 
+	if len(sw.Gateways) > 0 {
+		sviItems(c, sw, func(r resource.Resource, after ...*catalog.Item) *catalog.Item { return add(&items, r, after...) }, reload)
+	}
 	conf := add(&items, resource.File{Path: "/etc/frr/frr.conf", Content: []byte(frr.Config(sw)), Mode: "0640", Owner: "frr", Group: "frr"}, frrPkg)
 	daemons := add(&items, resource.File{Path: "/etc/frr/daemons", Content: []byte(frr.Daemons()), Mode: "0640", Owner: "frr", Group: "frr"}, frrPkg)
 	svc := add(&items, resource.Service{Unit: "frr.service", Enabled: true, Running: true,
 		Subscribes: []resource.ID{conf.Resource.ID(), daemons.Resource.ID()}}, applySysctl, reload)
 	svc.Subscribes = []catalog.Ref{conf.Ref(), daemons.Ref()}
 	return items
+}
+
+// sviItems runs Open vSwitch on a lab leaf that holds anycast gateways: the
+// lab kernel has no VLAN devices, so OVS untags the bridge's VLANs into
+// the internal ports VlanN that networkd addresses.
+func sviItems(c *model.Cloud, sw *rfabric.Switch, add func(resource.Resource, ...*catalog.Item) *catalog.Item, after *catalog.Item) []*catalog.Item {
+	drop := add(resource.File{Path: hostnet.VswitchdDropIn, Content: []byte(hostnet.VswitchdNetdev)})
+	var pkgs []*catalog.Item
+	for _, p := range []string{"openvswitch-common", "openvswitch-switch"} {
+		v, _ := streamVersion(c, p)
+		pkgs = append(pkgs, add(resource.Package{Name: p, Version: v}, drop))
+	}
+	ovsdb := add(resource.Service{Unit: "ovsdb-server.service", Enabled: true, Running: true}, pkgs...)
+	vswitchd := add(resource.Service{Unit: "ovs-vswitchd.service", Enabled: true, Running: true,
+		Subscribes: []resource.ID{drop.Resource.ID()}}, append(pkgs, ovsdb)...)
+	vswitchd.Subscribes = []catalog.Ref{drop.Ref()}
+	svc := add(resource.Service{Unit: "openvswitch-switch.service", Enabled: true, Running: true}, ovsdb, vswitchd)
+	var b strings.Builder
+	b.WriteString("#!/bin/sh\n# Written by Fundament: the anycast gateways of " + sw.Name + " in Open vSwitch.\nset -e\n")
+	b.WriteString("v() { ovs-vsctl --timeout=60 \"$@\"; }\n")
+	b.WriteString("v --may-exist add-br svi -- set Bridge svi datapath_type=netdev\n")
+	b.WriteString("v --may-exist add-port svi " + networkd.SVIPort + "\n")
+	for _, g := range sw.Gateways {
+		name := networkd.SVI(g.VLAN)
+		fmt.Fprintf(&b, "v --may-exist add-port svi %s -- set Interface %s type=internal\n", name, name)
+		fmt.Fprintf(&b, "v set Port %s tag=%d -- set Interface %s mac='\"%s\"'\n", name, g.VLAN, name, gatewayMAC(sw.Name, g.VLAN))
+	}
+	script := add(resource.File{Path: "/etc/fundament/fabric-svi.sh", Content: []byte(b.String()), Mode: "0755"})
+	layout := add(resource.Command{Name: "fabric/svi-layout", Script: "sh /etc/fundament/fabric-svi.sh\n"}, svc, after)
+	layout.Subscribes = []catalog.Ref{script.Ref()}
+	return []*catalog.Item{layout}
+}
+
+// gatewayMAC is a leaf's own MAC for a gateway: the gateway's address is
+// the same on every leaf, its MAC not, so that EVPN never sees one MAC
+// behind two leaves (hosts take whichever leaf answers their ARP).
+func gatewayMAC(sw string, vlan int) string {
+	f := fnv.New32a()
+	fmt.Fprintf(f, "%s/%d", sw, vlan)
+	v := f.Sum32()
+	return fmt.Sprintf("02:fe:%02x:%02x:%02x:%02x", byte(v>>24), byte(v>>16), byte(v>>8), byte(v))
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/fundament-cloud/fundament/internal/catalog"
 	"github.com/fundament-cloud/fundament/internal/model"
 	"github.com/fundament-cloud/fundament/internal/release"
+	rfabric "github.com/fundament-cloud/fundament/internal/render/fabric"
 	"github.com/fundament-cloud/fundament/internal/render/networkd"
 	"github.com/fundament-cloud/fundament/internal/resource"
 )
@@ -64,7 +65,8 @@ func hostItems(c *model.Cloud, stream *release.Stream, h *model.Host) ([]*catalo
 	}
 	ovs := ProvidesOVS(c, h)
 	tunnel, brPhy := TunnelLayout(c, h)
-	files, err := networkd.Host(c, h, networkd.HostOptions{BrPhy: brPhy, BrPhyPort: tunnel, Devices: ovs})
+	files, err := networkd.Host(c, h, networkd.HostOptions{BrPhy: brPhy, BrPhyPort: tunnel, Devices: ovs,
+		Routes: rfabric.Loopbacks(c)})
 	if err != nil {
 		return nil, err
 	}

@@ -58,6 +58,10 @@ func Config(sw *fabric.Switch) string {
 	// Only the loopback leaves the switch: not the management network,
 	// not link addresses, not 127.0.0.0/8.
 	p("ip prefix-list LOOPBACK seq 10 permit %s/%d", sw.Loopback, sw.Loopback.BitLen())
+	for i, g := range sw.Gateways {
+		// The anycast gateways' networks, from every leaf that holds one.
+		p("ip prefix-list LOOPBACK seq %d permit %s", 20+10*i, g.Address.Masked())
+	}
 	p("!")
 	p("route-map FABRIC-OUT permit 10")
 	p(" match ip address prefix-list LOOPBACK")

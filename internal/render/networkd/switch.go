@@ -64,6 +64,31 @@ func Switch(sw *fabric.Switch) []File {
 			f.Section("Bridge").Set("Learning", "no")
 		})},
 	)
+	if len(sw.Gateways) > 0 {
+		// The anycast gateways: the lab kernel has no VLAN devices, so a
+		// veth takes the bridge's tagged frames into Open vSwitch, whose
+		// internal ports VlanN untag them (SVIPort, see the fabric
+		// component); networkd gives those ports the gateway addresses.
+		files = append(files,
+			File{"10-" + sviVeth + ".netdev", netdev(sviVeth, "veth", switchMTU, func(f *ini.File) {
+				f.Section("Peer").Set("Name", SVIPort).Set("MTUBytes", switchMTU)
+			})},
+			File{"40-" + sviVeth + ".network", network(sviVeth, switchMTU, func(f *ini.File) {
+				f.Section("Network").Set("Bridge", bridge).Set("LinkLocalAddressing", "no")
+			})},
+			File{"40-" + SVIPort + ".network", network(SVIPort, switchMTU, func(f *ini.File) {
+				f.Section("Network").Set("LinkLocalAddressing", "no").Set("ConfigureWithoutCarrier", "yes")
+			})},
+		)
+		for _, g := range sw.Gateways {
+			name := SVI(g.VLAN)
+			files = append(files, File{"50-" + name + ".network", network(name, "", func(f *ini.File) {
+				f.Section("Link").Set("RequiredForOnline", "no")
+				f.Section("Network").Set("Description", "anycast gateway of "+g.Network).
+					Set("Address", g.Address.String()).Set("LinkLocalAddressing", "no").Set("IPv6AcceptRA", "no")
+			})})
+		}
+	}
 	for _, hp := range sw.HostPorts {
 		files = append(files, File{"40-" + hp.Port + ".network", network(hp.Port, switchMTU, func(f *ini.File) {
 			f.Section("Network").Set("Description", "to "+hp.Host+":"+hp.HostPort).
@@ -72,6 +97,16 @@ func Switch(sw *fabric.Switch) []File {
 	}
 	return files
 }
+
+// sviVeth joins the leaf's bridge to Open vSwitch; SVIPort is its other
+// end, the trunk port of the OVS bridge that holds the gateways.
+const (
+	sviVeth = "svi-bridge"
+	SVIPort = "svi-ovs"
+)
+
+// SVI names a gateway's interface, as SONiC names VLAN interfaces.
+func SVI(vlan int) string { return "Vlan" + strconv.Itoa(vlan) }
 
 func netdev(name, kind, mtu string, more func(*ini.File)) string {
 	f := ini.New(header)

@@ -55,7 +55,7 @@ func TestRenderTables(t *testing.T) {
 		{"lab", "leaf-1", "VLAN", "Vlan30", "description", "storage"},
 		{"lab", "leaf-1", "VLAN_INTERFACE", "Vlan100|10.199.100.1/24", "", ""},
 		{"lab", "leaf-1", "VLAN_INTERFACE", "Vlan100", "static_anycast_gateway", "true"},
-		{"lab", "leaf-1", "VLAN_INTERFACE", "Vlan20", "", absent}, // no gateway
+		{"lab", "leaf-1", "VLAN_INTERFACE", "Vlan20", "", ""}, // the anycast gateway of internal
 		{"lab", "leaf-1", "SAG", "GLOBAL", "gateway_mac", sagMAC},
 		{"lab", "leaf-1", "VXLAN_TUNNEL", "vtep", "src_ip", "10.0.0.11"},
 		{"lab", "leaf-1", "VXLAN_TUNNEL_MAP", "vtep|map_10020_Vlan20", "vni", "10020"},
