@@ -432,10 +432,8 @@ func newLabStartCmd(g *globals, f *labFlags) *cobra.Command {
 			if err := l.Start(cmd.Context(), args...); err != nil {
 				return err
 			}
-			for _, name := range args {
-				if err := waitLabSSHNodes(cmd.Context(), g, l, wait, name); err != nil {
-					return err
-				}
+			if err := waitLabSSHNodes(cmd.Context(), g, l, wait, args...); err != nil {
+				return err
 			}
 			fmt.Fprintf(g.stdout, "started %s\n", strings.Join(args, ", "))
 			return nil

@@ -14,6 +14,7 @@ import (
 	"github.com/fundament-cloud/fundament/internal/catalog"
 	"github.com/fundament-cloud/fundament/internal/components/hostnet"
 	"github.com/fundament-cloud/fundament/internal/model"
+	"github.com/fundament-cloud/fundament/internal/release"
 	rfabric "github.com/fundament-cloud/fundament/internal/render/fabric"
 	"github.com/fundament-cloud/fundament/internal/render/frr"
 	"github.com/fundament-cloud/fundament/internal/render/networkd"
@@ -38,14 +39,22 @@ func (Component) Items(in *catalog.Input) ([]*catalog.Item, []*catalog.Group, er
 	if err != nil {
 		return nil, nil, err
 	}
+	stream, ok := release.Lookup(c.Spec.Release)
+	if !ok {
+		return nil, nil, fmt.Errorf("release stream %q is not built in", c.Spec.Release)
+	}
 	var items []*catalog.Item
 	for _, s := range c.Network.Switches {
-		items = append(items, switchItems(c, view[s.Name])...)
+		its, err := switchItems(stream, view[s.Name])
+		if err != nil {
+			return nil, nil, fmt.Errorf("switch %s: %w", s.Name, err)
+		}
+		items = append(items, its...)
 	}
 	return items, nil, nil
 }
 
-func switchItems(c *model.Cloud, sw *rfabric.Switch) []*catalog.Item {
+func switchItems(stream *release.Stream, sw *rfabric.Switch) ([]*catalog.Item, error) {
 	host := sw.Name
 	add := func(items *[]*catalog.Item, r resource.Resource, after ...*catalog.Item) *catalog.Item {
 		it := &catalog.Item{Host: host, Component: name, Resource: r}
@@ -56,10 +65,11 @@ func switchItems(c *model.Cloud, sw *rfabric.Switch) []*catalog.Item {
 		return it
 	}
 	var items []*catalog.Item
-	pkg := resource.Package{Name: "frr"}
-	if v, ok := streamVersion(c, "frr"); ok {
-		pkg.Version = v
+	v, ok := stream.PackageVersion("frr")
+	if !ok {
+		return nil, fmt.Errorf("release stream %s pins no version of frr", stream.Name)
 	}
+	pkg := resource.Package{Name: "frr", Version: v}
 	frrPkg := add(&items, pkg)
 
 	sysctl := add(&items, resource.File{Path: sysctlFile, Content: []byte(frr.Sysctl())})
@@ -78,31 +88,26 @@ func switchItems(c *model.Cloud, sw *rfabric.Switch) []*catalog.Item {
 	}
 
 	if len(sw.Gateways) > 0 {
-		sviItems(c, sw, func(r resource.Resource, after ...*catalog.Item) *catalog.Item { return add(&items, r, after...) }, reload)
+		if err := sviItems(stream, sw, func(r resource.Resource, after ...*catalog.Item) *catalog.Item { return add(&items, r, after...) }, reload); err != nil {
+			return nil, err
+		}
 	}
 	conf := add(&items, resource.File{Path: "/etc/frr/frr.conf", Content: []byte(frr.Config(sw)), Mode: "0640", Owner: "frr", Group: "frr"}, frrPkg)
 	daemons := add(&items, resource.File{Path: "/etc/frr/daemons", Content: []byte(frr.Daemons()), Mode: "0640", Owner: "frr", Group: "frr"}, frrPkg)
 	svc := add(&items, resource.Service{Unit: "frr.service", Enabled: true, Running: true,
 		Subscribes: []resource.ID{conf.Resource.ID(), daemons.Resource.ID()}}, applySysctl, reload)
 	svc.Subscribes = []catalog.Ref{conf.Ref(), daemons.Ref()}
-	return items
+	return items, nil
 }
 
 // sviItems runs Open vSwitch on a lab leaf that holds anycast gateways: the
 // lab kernel has no VLAN devices, so OVS untags the bridge's VLANs into
 // the internal ports VlanN that networkd addresses.
-func sviItems(c *model.Cloud, sw *rfabric.Switch, add func(resource.Resource, ...*catalog.Item) *catalog.Item, after *catalog.Item) []*catalog.Item {
-	drop := add(resource.File{Path: hostnet.VswitchdDropIn, Content: []byte(hostnet.VswitchdNetdev)})
-	var pkgs []*catalog.Item
-	for _, p := range []string{"openvswitch-common", "openvswitch-switch"} {
-		v, _ := streamVersion(c, p)
-		pkgs = append(pkgs, add(resource.Package{Name: p, Version: v}, drop))
+func sviItems(stream *release.Stream, sw *rfabric.Switch, add hostnet.Add, after *catalog.Item) error {
+	svc, err := hostnet.UserspaceOVS(stream, add)
+	if err != nil {
+		return err
 	}
-	ovsdb := add(resource.Service{Unit: "ovsdb-server.service", Enabled: true, Running: true}, pkgs...)
-	vswitchd := add(resource.Service{Unit: "ovs-vswitchd.service", Enabled: true, Running: true,
-		Subscribes: []resource.ID{drop.Resource.ID()}}, append(pkgs, ovsdb)...)
-	vswitchd.Subscribes = []catalog.Ref{drop.Ref()}
-	svc := add(resource.Service{Unit: "openvswitch-switch.service", Enabled: true, Running: true}, ovsdb, vswitchd)
 	var b strings.Builder
 	b.WriteString("#!/bin/sh\n# Written by Fundament: the anycast gateways of " + sw.Name + " in Open vSwitch.\nset -e\n")
 	b.WriteString("v() { ovs-vsctl --timeout=60 \"$@\"; }\n")
@@ -116,7 +121,7 @@ func sviItems(c *model.Cloud, sw *rfabric.Switch, add func(resource.Resource, ..
 	script := add(resource.File{Path: "/etc/fundament/fabric-svi.sh", Content: []byte(b.String()), Mode: "0755"})
 	layout := add(resource.Command{Name: "fabric/svi-layout", Script: "sh /etc/fundament/fabric-svi.sh\n"}, svc, after)
 	layout.Subscribes = []catalog.Ref{script.Ref()}
-	return []*catalog.Item{layout}
+	return nil
 }
 
 // gatewayMAC is a leaf's own MAC for a gateway: the gateway's address is

@@ -76,20 +76,10 @@ func hostItems(c *model.Cloud, stream *release.Stream, h *model.Host) ([]*catalo
 	}
 	var before []*catalog.Item
 	if ovs {
-		drop := add(resource.File{Path: VswitchdDropIn, Content: []byte(VswitchdNetdev)})
-		var pkgs []*catalog.Item
-		for _, p := range []string{"openvswitch-common", "openvswitch-switch"} {
-			v, ok := stream.PackageVersion(p)
-			if !ok {
-				return nil, fmt.Errorf("release stream %s pins no version of %s", stream.Name, p)
-			}
-			pkgs = append(pkgs, add(resource.Package{Name: p, Version: v}, drop))
+		svc, err := UserspaceOVS(stream, add)
+		if err != nil {
+			return nil, err
 		}
-		ovsdb := add(resource.Service{Unit: "ovsdb-server.service", Enabled: true, Running: true}, pkgs...)
-		vswitchd := add(resource.Service{Unit: "ovs-vswitchd.service", Enabled: true, Running: true,
-			Subscribes: []resource.ID{drop.Resource.ID()}}, append(pkgs, ovsdb)...)
-		vswitchd.Subscribes = []catalog.Ref{drop.Ref()}
-		svc := add(resource.Service{Unit: "openvswitch-switch.service", Enabled: true, Running: true}, ovsdb, vswitchd)
 		script := add(resource.File{Path: layoutFile, Content: []byte(layoutScript(c, h)), Mode: "0755"})
 		layout := add(resource.Command{Name: "hostnet/ovs-layout", Script: "sh " + layoutFile + "\n"}, svc)
 		layout.Subscribes = []catalog.Ref{script.Ref()}

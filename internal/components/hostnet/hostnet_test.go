@@ -6,10 +6,8 @@ package hostnet
 // go test ./internal/components/hostnet -update rewrites them.
 
 import (
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
+	"github.com/fundament-cloud/fundament/internal/testutil/golden"
 	"strings"
 	"testing"
 
@@ -17,8 +15,6 @@ import (
 	"github.com/fundament-cloud/fundament/internal/resource"
 	"github.com/fundament-cloud/fundament/internal/validate"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 func render(t *testing.T, example string, hosts ...string) string {
 	t.Helper()
@@ -64,28 +60,9 @@ func indent(s string) string {
 	return b.String()
 }
 
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		os.MkdirAll("testdata", 0o755)
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test -update writes it)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs; run go test ./internal/components/hostnet -update and review the diff", path)
-	}
-}
-
 func TestGolden(t *testing.T) {
-	golden(t, "lab.txt", render(t, "lab", "cmp-1", "stor-1"))
-	golden(t, "production.txt", render(t, "production", "cmp-01", "ctl-1"))
+	golden.Check(t, "lab.txt", render(t, "lab", "cmp-1", "stor-1"))
+	golden.Check(t, "production.txt", render(t, "production", "cmp-01", "ctl-1"))
 }
 
 func TestLabUsesOVSProductionTheKernel(t *testing.T) {

@@ -6,10 +6,9 @@ package ovn
 // obvious: guards, ordering, the rolling group and the tunnel layout.
 
 import (
-	"flag"
 	"fmt"
 	"github.com/fundament-cloud/fundament/internal/components/hostnet"
-	"os"
+	"github.com/fundament-cloud/fundament/internal/testutil/golden"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -21,8 +20,6 @@ import (
 	"github.com/fundament-cloud/fundament/internal/resource"
 	"github.com/fundament-cloud/fundament/internal/validate"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 func loadExample(t *testing.T, name string) *model.Cloud {
 	t.Helper()
@@ -114,33 +111,12 @@ func renderItem(b *strings.Builder, it *catalog.Item) {
 	}
 }
 
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./internal/components/ovn -update)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs from the items; run go test ./internal/components/ovn -update and review the diff", path)
-	}
-}
-
 func TestGoldenLab(t *testing.T) {
-	golden(t, "lab.txt", render(compile(t, loadExample(t, "lab"))))
+	golden.Check(t, "lab.txt", render(compile(t, loadExample(t, "lab"))))
 }
 
 func TestGoldenProduction(t *testing.T) {
-	golden(t, "production.txt", render(compile(t, loadExample(t, "production"))))
+	golden.Check(t, "production.txt", render(compile(t, loadExample(t, "production"))))
 }
 
 func item(t *testing.T, cat *catalog.Catalog, host, kind, name string) *catalog.Item {

@@ -26,9 +26,6 @@ type Switch struct {
 	Uplinks []Peer
 	// HostPorts are ports cabled to hosts, with the VLANs they carry.
 	HostPorts []HostPort
-	// VLANs are every VLAN of its host ports, sorted; each is stretched
-	// over the fabric as VXLAN VNI VNI(vlan).
-	VLANs []int
 	// Gateways are the anycast gateways the switch holds: one per network
 	// with a gateway carried on its host ports.
 	Gateways []Gateway
@@ -52,13 +49,6 @@ type Gateway struct {
 	VLAN    int
 	Address netip.Prefix
 }
-
-// AnycastMAC is the MAC of every anycast gateway, the same on every leaf so
-// that a host keeps its ARP entry when its bond fails over to the other.
-const AnycastMAC = "00:00:5e:00:01:01"
-
-// VNI is the VXLAN network identifier that stretches vlan.
-func VNI(vlan int) int { return 10000 + vlan }
 
 // Of returns the fabric view of every switch of the model, by name.
 func Of(c *model.Cloud) (map[string]*Switch, error) {
@@ -110,13 +100,9 @@ func Of(c *model.Cloud) (map[string]*Switch, error) {
 		seen := map[int]bool{}
 		for _, hp := range sw.HostPorts {
 			for _, v := range hp.VLANs {
-				if !seen[v] {
-					seen[v] = true
-					sw.VLANs = append(sw.VLANs, v)
-				}
+				seen[v] = true
 			}
 		}
-		sort.Ints(sw.VLANs)
 		for _, n := range c.Network.Networks {
 			if seen[n.VLAN] && n.Gateway.IsValid() && n.Role != model.NetManagement {
 				sw.Gateways = append(sw.Gateways, Gateway{Network: n.Name, VLAN: n.VLAN, Address: netip.PrefixFrom(n.Gateway, n.Prefix.Bits())})

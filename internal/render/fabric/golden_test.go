@@ -5,10 +5,8 @@ package fabric_test
 // go test ./internal/render/fabric -update rewrites them.
 
 import (
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
+	"github.com/fundament-cloud/fundament/internal/testutil/golden"
 	"sort"
 	"strings"
 	"testing"
@@ -18,29 +16,6 @@ import (
 	"github.com/fundament-cloud/fundament/internal/render/networkd"
 	"github.com/fundament-cloud/fundament/internal/validate"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs from the rendering; run go test ./internal/render/fabric -update and review the diff.\ngot:\n%s", path, got)
-	}
-}
 
 func files(fs []networkd.File) string {
 	var b strings.Builder
@@ -66,15 +41,15 @@ func TestLabGolden(t *testing.T) {
 	sort.Strings(names)
 	for _, n := range names {
 		sw := view[n]
-		golden(t, "lab/"+n+".frr.conf", frr.Config(sw))
-		golden(t, "lab/"+n+".networkd", files(networkd.Switch(sw)))
+		golden.Check(t, "lab/"+n+".frr.conf", frr.Config(sw))
+		golden.Check(t, "lab/"+n+".networkd", files(networkd.Switch(sw)))
 	}
 	for _, h := range c.Hosts {
 		fs, err := networkd.Host(c, h, networkd.HostOptions{Routes: fabric.Loopbacks(c)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		golden(t, "lab/"+h.Name+".networkd", files(fs))
+		golden.Check(t, "lab/"+h.Name+".networkd", files(fs))
 	}
 	leaf := view["leaf-1"]
 	if leaf.ASN != 4200000011 || len(leaf.Uplinks) != 2 || leaf.Uplinks[0].ASN != 4200000001 || len(leaf.HostPorts) != 8 {
