@@ -14,6 +14,16 @@ type Input struct {
 	RepoDir string
 	// Secret decrypts a secret of the repository by name.
 	Secret func(name string) (string, error)
+	// Probe runs a read-only script on a host and returns its standard
+	// output (an error when the host cannot be reached or the script
+	// fails). It is nil where Fundament compiles without reaching hosts
+	// (render, validate): a component must then compile what it would for
+	// a healthy cloud. Components use it sparingly, for decisions that
+	// depend on the state of several hosts together, such as which Galera
+	// member restarts a cluster that is down everywhere; the plan is
+	// checked against the state it was made from, so such a decision is
+	// refused when that state has changed since.
+	Probe func(host, script string) (string, error)
 }
 
 // Component contributes the desired state of one part of the cloud (base

@@ -42,7 +42,8 @@ type session struct {
 	store   *secrets.Store
 	secrets []string // values read, for redaction
 	hosts   map[string]transport.Transport
-	keys    []string // the private key files SSH uses
+	hostsMu sync.Mutex // guards hosts while components probe
+	keys    []string   // the private key files SSH uses
 }
 
 // loadValid loads and validates the repository, printing its errors.
@@ -89,6 +90,18 @@ func openSession(ctx context.Context, g *globals, f *engineFlags) (*session, err
 		}
 		return v, err
 	}}
+	s.hosts = map[string]transport.Transport{}
+	in.Probe = func(host, script string) (string, error) {
+		t := s.connect(ctx, f, []string{host})[host]
+		res, err := t.Run(ctx, script, nil)
+		if err != nil {
+			return "", fmt.Errorf("probing %s: %w", host, err)
+		}
+		if res.ExitCode != 0 {
+			return "", fmt.Errorf("probing %s: exit %d: %s", host, res.ExitCode, strings.TrimSpace(s.redact(string(res.Stderr))))
+		}
+		return string(res.Stdout), nil
+	}
 	s.cat, err = catalog.Compile(in, components.All()...)
 	if err == nil && len(f.components) > 0 {
 		var names []string
@@ -101,8 +114,29 @@ func openSession(ctx context.Context, g *globals, f *engineFlags) (*session, err
 		db.Close()
 		return nil, err
 	}
-	s.hosts = s.dial(ctx, f, s.cat.Hosts())
+	s.connect(ctx, f, s.cat.Hosts())
 	return s, nil
+}
+
+// connect dials the hosts named that have no transport yet, adds them to
+// s.hosts and returns the transports of all the hosts named.
+func (s *session) connect(ctx context.Context, f *engineFlags, names []string) map[string]transport.Transport {
+	s.hostsMu.Lock()
+	defer s.hostsMu.Unlock()
+	var missing []string
+	for _, n := range names {
+		if s.hosts[n] == nil {
+			missing = append(missing, n)
+		}
+	}
+	for n, t := range s.dial(ctx, f, missing) {
+		s.hosts[n] = t
+	}
+	out := make(map[string]transport.Transport, len(names))
+	for _, n := range names {
+		out[n] = s.hosts[n]
+	}
+	return out
 }
 
 // dial connects to the hosts and switches named, in parallel. A host that

@@ -47,21 +47,14 @@ func selectChecks(checks []health.Check, components []string) []health.Check {
 // allTargets connects to every host and switch of the model that the
 // session has no connection to yet, and returns all connections.
 func (s *session) allTargets(ctx context.Context, f *engineFlags) map[string]transport.Transport {
-	var missing []string
+	var names []string
 	for _, h := range s.cloud.Hosts {
-		if s.hosts[h.Name] == nil {
-			missing = append(missing, h.Name)
-		}
+		names = append(names, h.Name)
 	}
 	for _, sw := range s.cloud.Network.Switches {
-		if s.hosts[sw.Name] == nil {
-			missing = append(missing, sw.Name)
-		}
+		names = append(names, sw.Name)
 	}
-	for name, t := range s.dial(ctx, f, missing) {
-		s.hosts[name] = t
-	}
-	return s.hosts
+	return s.connect(ctx, f, names)
 }
 
 func newStatusCmd(g *globals) *cobra.Command {

@@ -6,8 +6,13 @@ import (
 	"github.com/fundament-cloud/fundament/internal/catalog"
 	"github.com/fundament-cloud/fundament/internal/components/custom"
 	"github.com/fundament-cloud/fundament/internal/components/fabric"
+	"github.com/fundament-cloud/fundament/internal/components/galera"
 	"github.com/fundament-cloud/fundament/internal/components/hostnet"
+	"github.com/fundament-cloud/fundament/internal/components/keystone"
+	"github.com/fundament-cloud/fundament/internal/components/loadbalancer"
+	"github.com/fundament-cloud/fundament/internal/components/memcached"
 	"github.com/fundament-cloud/fundament/internal/components/ovn"
+	"github.com/fundament-cloud/fundament/internal/components/rabbitmq"
 )
 
 // All returns every component.
@@ -16,6 +21,11 @@ func All() []catalog.Component {
 		fabric.Component{},
 		hostnet.Component{},
 		ovn.Component{},
+		galera.Component{},
+		rabbitmq.Component{},
+		memcached.Component{},
+		loadbalancer.Component{},
+		keystone.Component{},
 		custom.Component{},
 	}
 }

@@ -48,6 +48,7 @@ const imageFormat = "fundament-lab-image/1"
 // reach and manage the host, and the tools operators expect on a server.
 var basePackages = []string{
 	"systemd", "systemd-sysv", "dbus", "openssh-server", "sudo", "python3",
+	"python3-apt", // Ansible's apt module: operators' playbooks, bench/
 	"iproute2", "iputils-ping", "ethtool", "netbase", "procps", "less",
 	"ca-certificates", "apt-utils", "kmod", "util-linux", "tcpdump", "curl",
 }

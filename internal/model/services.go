@@ -58,6 +58,25 @@ type Memcached struct {
 type LoadBalancer struct {
 	Meta
 	Placement Placement `yaml:"placement"`
+	// TLS is the certificate of the public endpoint. Left out, Fundament
+	// generates a CA and a certificate for the public virtual IP (secrets
+	// tls-ca-key, tls-ca-cert, tls-public-key, tls-public-cert), as a lab
+	// needs and no production cloud should use.
+	TLS *TLS `yaml:"tls"`
+}
+
+// TLS names a certificate kept in the repository and its private key kept
+// as a secret.
+type TLS struct {
+	Meta
+	// Certificate is a PEM file of the repository: the server certificate,
+	// then its chain.
+	Certificate string `yaml:"certificate,required"`
+	// KeySecret names the secret holding the certificate's private key (PEM).
+	KeySecret string `yaml:"key_secret,required"`
+	// CA is a PEM file of the repository with the CA clients trust
+	// (clouds.yaml cacert); left out, clients use their system's CAs.
+	CA string `yaml:"ca"`
 }
 
 // OpenStack configures the OpenStack services.
