@@ -40,6 +40,7 @@ test: fmt-check vet build
 LAB_COMPONENTS ?=
 lab: deps build
 	./$(BIN) validate --repo examples/lab
+	./$(BIN) secrets generate --repo examples/lab
 	./$(BIN) lab up --repo examples/lab $(if $(LAB_COMPONENTS),--component $(LAB_COMPONENTS))
 	./$(BIN) lab status --repo examples/lab
 	./$(BIN) status --repo examples/lab --wait 3m

@@ -50,9 +50,20 @@ type Recorder interface {
 	SetApplied(host, resource, desiredHash string) error
 }
 
-// Gate is a health gate: it returns nil when the hosts of a batch of a
-// rolling group are healthy enough for the next batch to start.
-type Gate func(ctx context.Context, group string, hosts []string) error
+// Gate is a health gate of a rolling group. After a batch (GateAfter) it
+// returns nil when the batch's hosts are healthy enough for the next batch
+// to start. Before a batch that restarts a running service (GateBefore) it
+// returns nil when the group's other hosts are healthy, so that taking
+// this batch down cannot cost the cluster its quorum.
+type Gate func(ctx context.Context, group string, hosts []string, phase GatePhase) error
+
+// GatePhase says when a gate runs.
+type GatePhase string
+
+const (
+	GateBefore GatePhase = "before"
+	GateAfter  GatePhase = "after"
+)
 
 // Options control an apply.
 type Options struct {

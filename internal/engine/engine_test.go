@@ -28,6 +28,7 @@ func (f fakeRes) Observe() string                           { return "" }
 func (f fakeRes) Parse(string, int) (resource.State, error) { return resource.State{}, nil }
 func (f fakeRes) Plan(resource.State) resource.Change       { return resource.Change{Op: resource.OpCreate} }
 func (f fakeRes) Apply(resource.Change) (string, []byte)    { return f.name, nil }
+func (f fakeRes) RestartScript() string                     { return f.name }
 
 // fakeHost runs scripts by name: behaviour[name] may fail or sleep.
 type fakeHost struct {
@@ -222,9 +223,12 @@ func TestRollingGroupWithGate(t *testing.T) {
 	}
 	groups := []*catalog.Group{{Name: "galera", BatchSize: 1, Hosts: []string{"c2", "c1", "c3"}}}
 	var gates []string
-	gate := func(_ context.Context, group string, hs []string) error {
+	gate := func(_ context.Context, group string, hs []string, phase GatePhase) error {
 		w.mu.Lock()
 		defer w.mu.Unlock()
+		if phase != GateAfter {
+			t.Errorf("a %s gate where nothing restarts", phase)
+		}
 		gates = append(gates, group+":"+strings.Join(hs, ","))
 		if hs[0] == "c1" {
 			return errors.New("c1 not synced")
@@ -241,6 +245,46 @@ func TestRollingGroupWithGate(t *testing.T) {
 	}
 	if st := statuses(sum)["c3/galera"]; st != StatusSkipped {
 		t.Errorf("c3 after a failed gate: %s", st)
+	}
+}
+
+// A batch that restarts a running member waits for a gate before it (the
+// other members healthy), then the gate after it; a failed gate before a
+// restart stops the group there, leaving the member serving.
+func TestRollingRestartGatesBeforeAndAfter(t *testing.T) {
+	w := newWorld()
+	var items []*catalog.Item
+	for _, h := range []string{"c1", "c2", "c3"} {
+		it := item(h, "galera")
+		it.Group = "galera"
+		items = append(items, it)
+	}
+	groups := []*catalog.Group{{Name: "galera", BatchSize: 1, Hosts: []string{"c1", "c2", "c3"}}}
+	var gates []string
+	gate := func(_ context.Context, group string, hs []string, phase GatePhase) error {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		gates = append(gates, string(phase)+":"+strings.Join(hs, ","))
+		if phase == GateBefore && hs[0] == "c3" {
+			return errors.New("c1 not synced")
+		}
+		return nil
+	}
+	cat, p, hosts := setup(t, w, items, groups)
+	for _, hp := range p.Hosts {
+		if hp.Host != "c2" { // c2's galera starts (not running yet): no gate before it
+			hp.Items[0].Change.Op = resource.OpRestart
+		}
+	}
+	sum := Apply(context.Background(), cat, p, hosts, Options{Gate: gate})
+	if fmt.Sprint(w.log) != "[c1/galera c2/galera]" {
+		t.Errorf("rolling order %v", w.log)
+	}
+	if fmt.Sprint(gates) != "[before:c1 after:c1 after:c2 before:c3]" {
+		t.Errorf("gates %v", gates)
+	}
+	if st := statuses(sum)["c3/galera"]; st != StatusSkipped {
+		t.Errorf("c3 restarted although the gate before it failed: %s", st)
 	}
 }
 

@@ -25,6 +25,7 @@ type node struct {
 	group      string
 	gateHosts  []string
 	isGate     bool
+	gatePhase  GatePhase
 	desiredSum string
 }
 
@@ -129,16 +130,38 @@ func (g *graph) addGates(cat *catalog.Catalog) {
 			if len(members) == 0 {
 				continue
 			}
+			if restartsRunning(members) {
+				// A restart takes a serving member down: only while the
+				// others serve.
+				pre := newNode()
+				pre.isGate, pre.group, pre.gateHosts, pre.gatePhase = true, name, batchHosts, GateBefore
+				if prevGate != nil {
+					pre.deps = append(pre.deps, prevGate)
+				}
+				g.gates = append(g.gates, pre)
+				prevGate = pre
+			}
 			if prevGate != nil {
 				for _, m := range members {
 					m.deps = append(m.deps, prevGate)
 				}
 			}
 			gate := newNode()
-			gate.isGate, gate.group, gate.gateHosts = true, name, batchHosts
+			gate.isGate, gate.group, gate.gateHosts, gate.gatePhase = true, name, batchHosts, GateAfter
 			gate.deps = append(gate.deps, members...)
 			g.gates = append(g.gates, gate)
 			prevGate = gate
 		}
 	}
+}
+
+// restartsRunning: some action restarts a service that runs (a config
+// change of a serving cluster member), rather than starting one.
+func restartsRunning(actions []*node) bool {
+	for _, n := range actions {
+		if n.change.Op == resource.OpRestart {
+			return true
+		}
+	}
+	return false
 }

@@ -55,7 +55,7 @@ func waitDeps(n *node) string {
 		}
 		switch {
 		case d.isGate:
-			return fmt.Sprintf("health gate of rolling group %s after %s did not pass", d.group, strings.Join(d.gateHosts, ", "))
+			return fmt.Sprintf("health gate of rolling group %s %s %s did not pass", d.group, d.gatePhase, strings.Join(d.gateHosts, ", "))
 		case d.reason != "" && d.status == StatusSkipped && d.result.Resource == "":
 			return d.reason
 		default:
@@ -109,8 +109,8 @@ func (r *runner) runGate(ctx context.Context, gate *node) {
 		return
 	}
 	start := time.Now()
-	err := r.opts.Gate(ctx, gate.group, gate.gateHosts)
-	ev := Event{Time: time.Now(), Type: EventGatePassed, Host: strings.Join(gate.gateHosts, ","), Resource: "group:" + gate.group, Millis: time.Since(start).Milliseconds()}
+	err := r.opts.Gate(ctx, gate.group, gate.gateHosts, gate.gatePhase)
+	ev := Event{Time: time.Now(), Type: EventGatePassed, Host: strings.Join(gate.gateHosts, ","), Resource: "group:" + gate.group, Op: string(gate.gatePhase), Millis: time.Since(start).Milliseconds()}
 	if err != nil {
 		ev.Type, ev.Message = EventGateFailed, err.Error()
 		r.opts.Events(ev)
