@@ -1,0 +1,86 @@
+package endpoint
+
+import (
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/fundament-cloud/fundament/internal/model"
+)
+
+func cloudWith(profile model.Profile, vips ...*model.VirtualIP) *model.Cloud {
+	c := &model.Cloud{}
+	c.Spec.Profile = profile
+	c.Spec.Domain = "example.test"
+	c.Network.VirtualIPs = vips
+	return c
+}
+
+func TestURL(t *testing.T) {
+	keystone, _ := Lookup("keystone")
+	nova, _ := Lookup("nova")
+	public := &model.VirtualIP{Name: "public", Address: netip.MustParseAddr("192.0.2.10"), FQDN: "public.api.example.test"}
+	internal := &model.VirtualIP{Name: "internal", Address: netip.MustParseAddr("2001:db8::10"), FQDN: "internal.api.example.test"}
+	for _, tc := range []struct {
+		name  string
+		cloud *model.Cloud
+		iface Interface
+		api   API
+		want  string
+	}{
+		{"production uses the fqdn", cloudWith(model.ProfileProduction, public, internal), Public, keystone, "https://public.api.example.test:5000/v3"},
+		{"internal is plain http", cloudWith(model.ProfileProduction, public, internal), Internal, nova, "http://internal.api.example.test:8774/v2.1"},
+		{"the lab uses the address", cloudWith(model.ProfileLab, public, internal), Public, keystone, "https://192.0.2.10:5000/v3"},
+		{"IPv6 in brackets", cloudWith(model.ProfileLab, public, internal), Internal, keystone, "http://[2001:db8::10]:5000/v3"},
+		{"no such virtual IP", cloudWith(model.ProfileLab, public), Internal, keystone, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := URL(tc.cloud, tc.iface, tc.api)
+			if got != tc.want || ok != (tc.want != "") {
+				t.Errorf("URL = %q, %v; want %q", got, ok, tc.want)
+			}
+		})
+	}
+}
+
+func TestLookupKnowsEveryAPIOnce(t *testing.T) {
+	ports := map[int]string{}
+	for _, a := range APIs {
+		if got, ok := Lookup(a.Name); !ok || got != a {
+			t.Errorf("Lookup(%s) = %+v, %v", a.Name, got, ok)
+		}
+		if prev, dup := ports[a.Port]; dup {
+			t.Errorf("%s and %s share port %d", prev, a.Name, a.Port)
+		}
+		ports[a.Port] = a.Name
+	}
+	if _, ok := Lookup("swift"); ok {
+		t.Error("Lookup(swift) found an API Fundament does not deploy")
+	}
+}
+
+func TestCACertificate(t *testing.T) {
+	secret := func(name string) (string, error) { return "PEM of " + name, nil }
+	c := cloudWith(model.ProfileLab)
+	if got, err := CACertificate(c, t.TempDir(), secret); err != nil || string(got) != "PEM of "+GeneratedCACert {
+		t.Errorf("generated: %q, %v", got, err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "ca.pem"), []byte("operator CA"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c.Services.LoadBalancer.TLS = &model.TLS{Certificate: "public.pem", KeySecret: "public-key", CA: "ca.pem"}
+	if got, err := CACertificate(c, dir, secret); err != nil || string(got) != "operator CA" {
+		t.Errorf("operator's CA: %q, %v", got, err)
+	}
+	c.Services.LoadBalancer.TLS.CA = ""
+	if got, err := CACertificate(c, dir, secret); err != nil || got != nil {
+		t.Errorf("system CAs: %q, %v", got, err)
+	}
+	c.Services.LoadBalancer.TLS.CA = "missing.pem"
+	if _, err := CACertificate(c, dir, secret); err == nil || !strings.Contains(err.Error(), "loadbalancer.tls.ca") {
+		t.Errorf("a missing CA file: %v", err)
+	}
+}
