@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/fundament-cloud/fundament/internal/model"
 )
@@ -55,4 +56,52 @@ func Compile(in *Input, comps ...Component) (*Catalog, error) {
 		groups = append(groups, gs...)
 	}
 	return New(items, groups)
+}
+
+// CompileOnly compiles what `--component` selects: the named components
+// and everything they depend on (see Catalog.Only). A component that
+// fails to compile (a secret it needs is missing, say) is an error only
+// when the selection needs its items; otherwise it is left out, so that
+// applying one component never depends on another one's inputs.
+func CompileOnly(in *Input, only []string, comps ...Component) (*Catalog, error) {
+	if len(only) == 0 {
+		return Compile(in, comps...)
+	}
+	selected := func(name string) bool {
+		for _, o := range only {
+			if name == o || strings.HasPrefix(name, o+"/") {
+				return true
+			}
+		}
+		return false
+	}
+	var items []*Item
+	var groups []*Group
+	var names, skipped []string
+	for _, comp := range comps {
+		names = append(names, comp.Name())
+		its, gs, err := comp.Items(in)
+		if err != nil {
+			if selected(comp.Name()) {
+				return nil, fmt.Errorf("compiling component %s: %w", comp.Name(), err)
+			}
+			skipped = append(skipped, fmt.Sprintf("%s (%v)", comp.Name(), err))
+			continue
+		}
+		for _, it := range its {
+			if it.Component == "" {
+				it.Component = comp.Name()
+			}
+		}
+		items = append(items, its...)
+		groups = append(groups, gs...)
+	}
+	all, err := New(items, groups)
+	if err != nil {
+		if len(skipped) > 0 {
+			err = fmt.Errorf("%w\n(left out because they could not be compiled: %s)", err, strings.Join(skipped, "; "))
+		}
+		return nil, err
+	}
+	return all.Only(only, names)
 }

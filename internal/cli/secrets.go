@@ -53,7 +53,9 @@ repository.`,
 		Long: `Generate creates every secret the configuration needs that is not in secrets/
 yet, encrypted to the keys in secrets/recipients.txt. On the first run it creates
 the age identity outside the repository and writes its public key to
-recipients.txt. Existing secrets are kept unless named with --rotate.`,
+recipients.txt. Existing secrets are kept unless named with --rotate; generated
+certificates are issued anew when their names, key or issuer changed or they
+expire soon (within 30 days; the CA within a year).`,
 		Example: examples(
 			"fundament secrets generate --repo examples/lab",
 			"fundament secrets generate --rotate keystone-admin"),

@@ -102,14 +102,7 @@ func openSession(ctx context.Context, g *globals, f *engineFlags) (*session, err
 		}
 		return string(res.Stdout), nil
 	}
-	s.cat, err = catalog.Compile(in, components.All()...)
-	if err == nil && len(f.components) > 0 {
-		var names []string
-		for _, comp := range components.All() {
-			names = append(names, comp.Name())
-		}
-		s.cat, err = s.cat.Only(f.components, names)
-	}
+	s.cat, err = catalog.CompileOnly(in, f.components, components.All()...)
 	if err != nil {
 		db.Close()
 		return nil, err

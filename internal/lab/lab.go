@@ -124,6 +124,9 @@ func (l *Lab) Up(ctx context.Context, img *Image, repo string) error {
 	if err := l.ensureBridge(ctx); err != nil {
 		return err
 	}
+	if err := l.ensureRoutes(ctx); err != nil {
+		return err
+	}
 	for _, n := range l.Topo.Nodes {
 		if err := l.ensureNetns(ctx, n); err != nil {
 			return fmt.Errorf("%s: %w", n.Name, err)
@@ -171,6 +174,7 @@ func (l *Lab) Down(ctx context.Context) error {
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
+	l.deleteRoutes(ctx)
 	if err := l.deleteNetwork(ctx); err != nil {
 		return err
 	}

@@ -22,6 +22,8 @@ type Topology struct {
 	Machine netip.Prefix
 	Nodes   []*Node
 	Links   []Link
+	// Routes lead from the machine to the external networks (routes.go).
+	Routes []Route
 }
 
 // Node is a lab host: a server of the inventory or a switch of the fabric.
@@ -142,6 +144,11 @@ func FromModel(c *model.Cloud) (*Topology, error) {
 		}
 		t.Links = append(t.Links, l)
 	}
+	routes, err := externalRoutes(c, mgmt)
+	if err != nil {
+		return nil, err
+	}
+	t.Routes = routes
 	return t, nil
 }
 

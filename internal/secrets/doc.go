@@ -65,7 +65,10 @@
 //
 // It then creates every secret of the given specs that does not exist yet.
 // Existing secrets are never overwritten unless their name is passed in
-// rotate. Values come from crypto/rand only:
+// rotate, with one exception: a generated [Certificate] is issued anew when
+// it no longer matches its spec (its names, its key or its issuer changed,
+// or it expires within 30 days; a CA within a year) and is reported as
+// rotated. Values come from crypto/rand only:
 //
 //   - [Password]: characters from the URL-safe alphabet A-Z a-z 0-9 - _
 //     (uniformly distributed); Length in characters, default 32, min 16.
@@ -75,6 +78,10 @@
 //     exactly as Keystone/cryptography Fernet keys. Length must be 0 or 32.
 //   - [Token]: a random UUID (version 4 layout, 122 random bits), e.g.
 //     "3f0c2c9e-5b7a-4c1d-9e8f-0a1b2c3d4e5f". Length must be 0 or 36.
+//   - [ECKey]: an ECDSA P-256 private key, PKCS #8 PEM.
+//   - [Certificate]: an X.509 certificate (PEM) issued from other secrets
+//     (a key, a CA) as its [CertSpec] says: the lab's CA and the public
+//     endpoint's certificate when loadbalancer.tls is left out.
 //
 // # Guarantees
 //

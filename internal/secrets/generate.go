@@ -23,6 +23,12 @@ const (
 	FernetKey Kind = "fernet-key"
 	// Token is a random UUID (version 4 layout). Length must be 0 or 36.
 	Token Kind = "token"
+	// ECKey is an ECDSA P-256 private key, PKCS #8 PEM. Length must be 0.
+	ECKey Kind = "ec-key"
+	// Certificate is an X.509 certificate (PEM) issued from other secrets
+	// as Spec.Cert says. Unlike the other kinds it is issued anew by
+	// Generate whenever it no longer matches its spec (CertificateProblem).
+	Certificate Kind = "certificate"
 )
 
 const (
@@ -51,6 +57,8 @@ type Spec struct {
 	Length int
 	// Description is informational for callers (not stored).
 	Description string
+	// Cert describes a Certificate; nil for the other kinds.
+	Cert *CertSpec
 }
 
 // normalize validates sp and fills in defaults.
@@ -89,16 +97,33 @@ func (sp Spec) normalize() (Spec, error) {
 			return bad("length must be 0 or %d (tokens are UUIDs)", tokenLength)
 		}
 		sp.Length = tokenLength
+	case ECKey, Certificate:
+		if sp.Length != 0 {
+			return bad("length must be 0")
+		}
 	default:
-		return sp, fmt.Errorf("secret %q: unknown kind %q (want %s, %s, %s or %s)", sp.Name, sp.Kind, Password, Hex, FernetKey, Token)
+		return sp, fmt.Errorf("secret %q: unknown kind %q (want %s, %s, %s, %s, %s or %s)", sp.Name, sp.Kind, Password, Hex, FernetKey, Token, ECKey, Certificate)
+	}
+	if (sp.Kind == Certificate) != (sp.Cert != nil) {
+		return bad("a certificate, and only a certificate, has a CertSpec")
+	}
+	if sp.Kind == Certificate {
+		if err := sp.Cert.validate(); err != nil {
+			return bad("%v", err)
+		}
 	}
 	return sp, nil
 }
 
 // generateValue returns a fresh random value for a normalized spec, using
-// crypto/rand only.
-func generateValue(sp Spec) (string, error) {
+// crypto/rand only; a certificate reads the secrets it is issued from
+// through get.
+func generateValue(sp Spec, get func(string) (string, error)) (string, error) {
 	switch sp.Kind {
+	case ECKey:
+		return newECKey()
+	case Certificate:
+		return issue(sp.Cert, get)
 	case Password:
 		b, err := randomBytes(sp.Length)
 		if err != nil {

@@ -15,6 +15,7 @@ func Required(c *model.Cloud) []Spec {
 		{Name: "rabbitmq-admin", Kind: Password, Description: "RabbitMQ administrator password"},
 		{Name: "haproxy-stats", Kind: Password, Description: "HAProxy statistics page password"},
 	}
+	specs = append(specs, TLSSpecs(c)...)
 	os := &c.Services.OpenStack
 	if model.Enabled(os.Keystone.Enabled, true) {
 		specs = append(specs,

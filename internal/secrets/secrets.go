@@ -198,8 +198,12 @@ func (s *Store) Get(name string) (string, error) {
 // Generate creates the identity if none exists (and writes recipients.txt
 // with its public key), then creates every secret in specs that does not
 // exist yet. Existing secrets are never overwritten unless rotate contains
-// their name; every name in rotate must appear in specs. All specs and
-// rotate names are validated before anything is written.
+// their name, with one exception: a Certificate that CertificateProblem
+// finds wrong (its names, key or issuer changed, or it expires soon) is
+// issued anew and reported as rotated. Every name in rotate must appear in
+// specs. All specs and rotate names are validated before anything is
+// written. Specs are generated in order, so a certificate comes after the
+// keys and the CA certificate it is issued from.
 //
 // created lists the secrets newly written (including rotate names that did
 // not exist yet), rotated the existing secrets that were replaced, both in
@@ -244,9 +248,20 @@ func (s *Store) Generate(specs []Spec, rotate []string) (created, rotated []stri
 			return created, rotated, fmt.Errorf("secrets: %w", err)
 		}
 		if exists && !rot[sp.Name] {
-			continue
+			if sp.Kind != Certificate {
+				continue
+			}
+			// A certificate follows its spec and the secrets it is issued
+			// from: it is issued anew when they changed or it expires soon.
+			problem, err := CertificateProblem(sp, s.Get, now())
+			if err != nil {
+				return created, rotated, fmt.Errorf("secrets: checking %q: %w", sp.Name, err)
+			}
+			if problem == "" {
+				continue
+			}
 		}
-		value, err := generateValue(sp)
+		value, err := generateValue(sp, s.Get)
 		if err != nil {
 			return created, rotated, fmt.Errorf("secrets: generating %q: %w", sp.Name, err)
 		}

@@ -6,6 +6,8 @@
 package validate
 
 import (
+	"io/fs"
+	"os"
 	"sort"
 
 	"github.com/fundament-cloud/fundament/internal/diag"
@@ -40,13 +42,21 @@ type checker struct {
 	switches map[string]*model.Switch
 	networks map[string]*model.LogicalNetwork
 	services []*model.Service
+	// fsys is the repository, for rules about the files the model names
+	// (loadbalancer.tls); nil when only a model is validated.
+	fsys fs.FS
 }
 
 // Validate runs every rule over a loaded cloud and returns what they found.
 // It works on partial models too (after load errors), so that one run
 // reports as much as it can.
-func Validate(c *model.Cloud) *diag.List {
+func Validate(c *model.Cloud) *diag.List { return ValidateFS(c, nil) }
+
+// ValidateFS is Validate with the repository the model was loaded from,
+// whose files some rules read.
+func ValidateFS(c *model.Cloud, fsys fs.FS) *diag.List {
 	ck := &checker{
+		fsys:     fsys,
 		c:        c,
 		d:        &diag.List{},
 		hosts:    c.HostsByName(),
@@ -64,6 +74,6 @@ func Validate(c *model.Cloud) *diag.List {
 // and the later stages make.
 func Check(dir string) (*model.Cloud, *diag.List) {
 	c, d := model.Load(dir)
-	d.Append(Validate(c))
+	d.Append(ValidateFS(c, os.DirFS(dir)))
 	return c, d
 }
