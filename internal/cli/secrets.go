@@ -112,12 +112,25 @@ expire soon (within 30 days; the CA within a year).`,
 			seen := map[string]bool{}
 			for _, sp := range required {
 				seen[sp.Name] = true
+				// A ring's first members may be rotated away; its other
+				// members are listed below as used.
+				if sp.Ring != "" && !slices.Contains(present, sp.Name) && secrets.Satisfied(sp, present) {
+					continue
+				}
 				rows = append(rows, row{sp.Name, slices.Contains(present, sp.Name), true, sp.Description})
 			}
 			for _, n := range present {
-				if !seen[n] {
-					rows = append(rows, row{Name: n, Present: true})
+				if seen[n] {
+					continue
 				}
+				r := row{Name: n, Present: true}
+				for _, sp := range required {
+					if secrets.InRing(sp.Ring, n) {
+						r.Required, r.Description = true, "member of the key ring "+sp.Ring+"N"
+						break
+					}
+				}
+				rows = append(rows, r)
 			}
 			if g.json() {
 				return printJSON(g.stdout, rows)

@@ -69,6 +69,9 @@ func holdsGateway(sw *rfabric.Switch, network string) bool {
 // ensureRoutes adds (or corrects) the machine's routes to the external
 // networks.
 func (l *Lab) ensureRoutes(ctx context.Context) error {
+	if l.Topo.RoutesProblem != nil && l.Log != nil {
+		fmt.Fprintf(l.Log, "note: no routes from this machine to the external networks: %v\n", l.Topo.RoutesProblem)
+	}
 	for _, r := range l.Topo.Routes {
 		if err := run(ctx, l.Log, "ip", "route", "replace", r.Prefix.String(), "via", r.Via.String(), "dev", l.bridgeName()); err != nil {
 			return fmt.Errorf("route to %s: %w", r, err)

@@ -22,8 +22,10 @@ type Topology struct {
 	Machine netip.Prefix
 	Nodes   []*Node
 	Links   []Link
-	// Routes lead from the machine to the external networks (routes.go).
-	Routes []Route
+	// Routes lead from the machine to the external networks (routes.go);
+	// RoutesProblem says why there are none where some were wanted.
+	Routes        []Route
+	RoutesProblem error
 }
 
 // Node is a lab host: a server of the inventory or a switch of the fabric.
@@ -144,11 +146,9 @@ func FromModel(c *model.Cloud) (*Topology, error) {
 		}
 		t.Links = append(t.Links, l)
 	}
-	routes, err := externalRoutes(c, mgmt)
-	if err != nil {
-		return nil, err
-	}
-	t.Routes = routes
+	// A fabric Fundament cannot configure (its fabric component says why
+	// at apply) leaves the machine without routes, not without a lab.
+	t.Routes, t.RoutesProblem = externalRoutes(c, mgmt)
 	return t, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"strings"
 )
 
 // Kind selects how a secret value is generated.
@@ -59,6 +60,37 @@ type Spec struct {
 	Description string
 	// Cert describes a Certificate; nil for the other kinds.
 	Cert *CertSpec
+	// Ring makes the spec the first member of a key ring: secrets named
+	// Ring followed by a number (keystone-fernet-0, -1, ...), which a
+	// rotation renumbers and prunes. The spec is created only while no
+	// member of its ring exists, and any member counts as present.
+	Ring string
+}
+
+// InRing says whether a secret name is a member of the ring: the prefix,
+// then digits.
+func InRing(ring, name string) bool {
+	rest, ok := strings.CutPrefix(name, ring)
+	if ring == "" || !ok || rest == "" {
+		return false
+	}
+	for _, r := range rest {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// Satisfied says whether the secrets present satisfy a spec: it exists,
+// or a member of its ring does.
+func Satisfied(sp Spec, present []string) bool {
+	for _, n := range present {
+		if n == sp.Name || InRing(sp.Ring, n) {
+			return true
+		}
+	}
+	return false
 }
 
 // normalize validates sp and fills in defaults.

@@ -21,10 +21,10 @@ func Required(c *model.Cloud) []Spec {
 		specs = append(specs,
 			Spec{Name: "keystone-db", Kind: Password, Description: "Keystone database password"},
 			Spec{Name: "keystone-admin", Kind: Password, Description: "password of the cloud administrator (user admin, domain Default)"},
-			Spec{Name: "keystone-fernet-0", Kind: FernetKey, Description: "Keystone fernet key 0 (staged)"},
-			Spec{Name: "keystone-fernet-1", Kind: FernetKey, Description: "Keystone fernet key 1 (primary)"},
-			Spec{Name: "keystone-credential-0", Kind: FernetKey, Description: "Keystone credential key 0"},
-			Spec{Name: "keystone-credential-1", Kind: FernetKey, Description: "Keystone credential key 1"},
+			Spec{Name: "keystone-fernet-0", Kind: FernetKey, Ring: "keystone-fernet-", Description: "Keystone fernet key 0 (staged)"},
+			Spec{Name: "keystone-fernet-1", Kind: FernetKey, Ring: "keystone-fernet-", Description: "Keystone fernet key 1 (primary)"},
+			Spec{Name: "keystone-credential-0", Kind: FernetKey, Ring: "keystone-credential-", Description: "Keystone credential key 0"},
+			Spec{Name: "keystone-credential-1", Kind: FernetKey, Ring: "keystone-credential-", Description: "Keystone credential key 1"},
 			Spec{Name: "memcache-secret-key", Kind: Password, Description: "keystonemiddleware memcache_secret_key shared by the API services"},
 		)
 	}

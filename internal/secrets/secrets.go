@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -241,11 +242,20 @@ func (s *Store) Generate(specs []Spec, rotate []string) (created, rotated []stri
 		return nil, nil, err
 	}
 
+	var present []string
+	if ring := slices.ContainsFunc(norm, func(sp Spec) bool { return sp.Ring != "" }); ring {
+		if present, err = s.List(); err != nil {
+			return created, rotated, err
+		}
+	}
 	for _, sp := range norm {
 		path := s.SecretPath(sp.Name)
 		exists, err := regularFileExists(path)
 		if err != nil {
 			return created, rotated, fmt.Errorf("secrets: %w", err)
+		}
+		if !exists && !rot[sp.Name] && sp.Ring != "" && Satisfied(sp, present) {
+			continue // the ring was rotated past this member
 		}
 		if exists && !rot[sp.Name] {
 			if sp.Kind != Certificate {
