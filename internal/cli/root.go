@@ -120,6 +120,7 @@ declarative configuration repository.`,
 		newVersionCmd(g),
 		newLabCmd(g),
 		newStatusCmd(g),
+		newOpenStackCmd(g),
 	)
 	addCompletionExamples(root)
 	wrapRunErrors(root)

@@ -49,6 +49,7 @@ func (Component) Items(in *catalog.Input) ([]*catalog.Item, []*catalog.Group, er
 			return nil, nil, fmt.Errorf("host %s: %w", h.Name, err)
 		}
 		items = append(items, its...)
+		items = append(items, hostsItem(c, h))
 	}
 	return items, nil, nil
 }

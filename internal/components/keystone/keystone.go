@@ -1,13 +1,357 @@
-// Package keystone deploys keystone (being written).
+// Package keystone deploys Keystone, OpenStack's identity service, on the
+// hosts openstack.keystone.hosts places it on (the control hosts by
+// default): uwsgi on each host's internal API address behind HAProxy's
+// virtual IPs, its database in Galera, tokens cached in memcached, Fernet
+// and credential keys generated once as secrets and written to every
+// host, and the one-time steps (schema, bootstrap of the administrator
+// and the catalog's identity endpoints, the service project) guarded by
+// checks of the database. It also checks Keystone's health (health.go)
+// and rotates its keys (keys.go; `fundament openstack rotate-keys`).
+// docs/keystone.md tells the whole story.
 package keystone
 
-import "github.com/fundament-cloud/fundament/internal/catalog"
+import (
+	_ "embed"
+	"fmt"
+	"net/netip"
+	"path"
+	"strconv"
+	"strings"
 
-// Component is the keystone component.
+	"github.com/fundament-cloud/fundament/internal/catalog"
+	"github.com/fundament-cloud/fundament/internal/components/hostnet"
+	"github.com/fundament-cloud/fundament/internal/endpoint"
+	"github.com/fundament-cloud/fundament/internal/model"
+	"github.com/fundament-cloud/fundament/internal/release"
+	"github.com/fundament-cloud/fundament/internal/resource"
+)
+
+// Component is the Keystone component.
 type Component struct{}
 
+// Name is also the component of the health checks the rolling group
+// gates on.
 func (Component) Name() string { return "keystone" }
 
+// group rolls Keystone's restarts over its hosts one at a time.
+const group = "keystone"
+
+// Secrets Keystone reads.
+const (
+	DatabaseSecret = "keystone-db"
+	AdminSecret    = "keystone-admin"
+)
+
+// The administrator keystone-manage bootstrap creates, and the project of
+// the services' users.
+const (
+	AdminUser      = "admin"
+	AdminProject   = "admin"
+	AdminRole      = "admin"
+	DefaultDomain  = "Default"
+	ServiceProject = "service"
+)
+
+//go:embed helper.py
+var helper string
+
+// packages on every Keystone host: Keystone, and the openstack client
+// operators run there with the admin's clouds.yaml.
+var packages = []string{"keystone", "python3-openstackclient"}
+
+// Enabled says whether the cloud runs Keystone.
+func Enabled(c *model.Cloud) bool {
+	return model.Enabled(c.Services.OpenStack.Keystone.Enabled, true)
+}
+
+// Hosts are Keystone's hosts; the first runs the one-time steps.
+func Hosts(c *model.Cloud) []*model.Host {
+	if !Enabled(c) {
+		return nil
+	}
+	return c.Select(&c.Services.OpenStack.Keystone.Hosts)
+}
+
+// Region is the region of the identity endpoints: the cloud's first.
+func Region(c *model.Cloud) string {
+	if len(c.Spec.Regions) == 0 {
+		return ""
+	}
+	return c.Spec.Regions[0].Name
+}
+
 func (Component) Items(in *catalog.Input) ([]*catalog.Item, []*catalog.Group, error) {
-	return nil, nil, nil
+	c := in.Cloud
+	hosts := Hosts(c)
+	if len(hosts) == 0 {
+		return nil, nil, nil
+	}
+	b, err := newBuilder(in, hosts)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := b.build(); err != nil {
+		return nil, nil, err
+	}
+	for _, it := range b.items {
+		if err := resource.Validate(it.Resource); err != nil {
+			return nil, nil, fmt.Errorf("keystone on %s: %w", it.Host, err)
+		}
+	}
+	g := &catalog.Group{Name: group, BatchSize: 1}
+	for _, h := range hosts {
+		g.Hosts = append(g.Hosts, h.Name)
+	}
+	return b.items, []*catalog.Group{g}, nil
+}
+
+// builder collects the items of every Keystone host.
+type builder struct {
+	c      *model.Cloud
+	hosts  []*model.Host
+	addrs  []netip.Addr // internal API address of each host
+	stream *release.Stream
+	items  []*catalog.Item
+
+	dbURL, adminPassword string
+	dbRef                catalog.Ref
+	conf                 string
+	hostClouds           []byte // the admin's clouds.yaml on the hosts
+	ca                   []byte // the CA of the public endpoint, nil when none is needed
+	keys                 map[string]keySet
+	publicURL            string
+	internalURL          string
+}
+
+// keySet is a key repository's keys: index -> value.
+type keySet struct {
+	repo    KeyRepo
+	indices []int
+	values  map[int]string
+}
+
+func newBuilder(in *catalog.Input, hosts []*model.Host) (*builder, error) {
+	c := in.Cloud
+	stream, ok := release.Lookup(c.Spec.Release)
+	if !ok {
+		return nil, fmt.Errorf("release stream %q is not built into this binary", c.Spec.Release)
+	}
+	b := &builder{c: c, hosts: hosts, stream: stream, keys: map[string]keySet{}}
+	for _, h := range hosts {
+		a, err := endpoint.Backend(c, h)
+		if err != nil {
+			return nil, fmt.Errorf("keystone host %s: %w", h.Name, err)
+		}
+		b.addrs = append(b.addrs, a)
+	}
+	api, _ := endpoint.Lookup("keystone")
+	if b.publicURL, ok = endpoint.URL(c, endpoint.Public, api); !ok {
+		return nil, fmt.Errorf("keystone needs a public virtual IP (network.yaml virtual_ips, name public)")
+	}
+	if b.internalURL, ok = endpoint.URL(c, endpoint.Internal, api); !ok {
+		return nil, fmt.Errorf("keystone needs an internal virtual IP (network.yaml virtual_ips, name internal)")
+	}
+	if Region(c) == "" {
+		return nil, fmt.Errorf("keystone needs a region (cloud.yaml regions)")
+	}
+	if in.Secret == nil {
+		return nil, fmt.Errorf("keystone needs the cloud's secrets (%s, %s, its keys), and none are available here", DatabaseSecret, AdminSecret)
+	}
+	secret := func(name string) (string, error) {
+		v, err := in.Secret(name)
+		if err != nil {
+			return "", fmt.Errorf("keystone: %w", err)
+		}
+		return v, nil
+	}
+	dbPassword, err := secret(DatabaseSecret)
+	if err != nil {
+		return nil, err
+	}
+	if b.adminPassword, err = secret(AdminSecret); err != nil {
+		return nil, err
+	}
+	if b.dbURL, err = databaseURL(c, dbPassword); err != nil {
+		return nil, fmt.Errorf("keystone's database: %w", err)
+	}
+	if b.dbRef, err = databaseRef(c); err != nil {
+		return nil, err
+	}
+	b.conf = conf{Cloud: c, DatabaseURL: b.dbURL, MemcacheServer: memcacheServers(c)}.String()
+	for _, repo := range KeyRepos {
+		indices, err := repo.Indices(in.RepoDir)
+		if err != nil {
+			return nil, err
+		}
+		if err := repo.checkIndices(indices); err != nil {
+			return nil, err
+		}
+		ks := keySet{repo: repo, indices: indices, values: map[int]string{}}
+		for _, i := range indices {
+			if ks.values[i], err = secret(repo.Secret(i)); err != nil {
+				return nil, err
+			}
+		}
+		b.keys[repo.Name] = ks
+	}
+	if b.ca, err = endpoint.CACertificate(c, in.RepoDir, secret); err != nil {
+		return nil, err
+	}
+	if b.hostClouds, err = hostCloudsYAML(c, b.adminPassword, b.ca != nil); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+func (b *builder) add(host string, r resource.Resource, after ...*catalog.Item) *catalog.Item {
+	it := &catalog.Item{Host: host, Component: "keystone", Resource: r}
+	for _, a := range after {
+		it.After = append(it.After, a.Ref())
+	}
+	b.items = append(b.items, it)
+	return it
+}
+
+// hostItems are what each host gets before the one-time steps.
+type hostItems struct {
+	prepared []*catalog.Item // everything the service needs on the host
+	restarts []*catalog.Item // what it restarts on
+	credKeys []*catalog.Item // the credential key files
+}
+
+// build declares, on every host:
+//
+//	packages -> key directories -> key files (new primary first, staged
+//	0 last) -> removal of purged keys; keystone.conf, uwsgi, drop-in,
+//	helper; clouds.yaml and CA
+//
+// then on the first host the database schema and the bootstrap, then
+// keystone.service on every host (rolling group keystone, after the
+// bootstrap: a Keystone that serves has its administrator), and on the
+// first host the service project once Keystone serves there, and the
+// re-encryption of credentials once every host has the credential keys.
+func (b *builder) build() error {
+	per := make([]hostItems, len(b.hosts))
+	for i, h := range b.hosts {
+		hi, err := b.prepare(h.Name, b.addrs[i])
+		if err != nil {
+			return err
+		}
+		per[i] = hi
+	}
+	first := b.hosts[0].Name
+	sync := b.add(first, b.dbSync(), per[0].prepared...)
+	sync.After = append(sync.After, b.dbRef)
+	boot := b.add(first, b.bootstrap(), sync)
+
+	var firstService *catalog.Item
+	for i, h := range b.hosts {
+		svc := resource.Service{Unit: unit, Enabled: true, Running: true}
+		it := b.add(h.Name, nil, per[i].prepared...)
+		it.After = append(it.After, sync.Ref(), boot.Ref(), hostnet.Ready(h.Name))
+		for _, r := range per[i].restarts {
+			svc.Subscribes = append(svc.Subscribes, r.Resource.ID())
+			it.Subscribes = append(it.Subscribes, r.Ref())
+		}
+		it.Resource, it.Group = svc, group
+		if i == 0 {
+			firstService = it
+		}
+	}
+	b.add(first, b.serviceProject(), boot, firstService)
+
+	migrate := b.add(first, b.credentialMigrate(), sync)
+	for i := range b.hosts {
+		for _, k := range per[i].credKeys {
+			migrate.After = append(migrate.After, k.Ref())
+		}
+	}
+	return nil
+}
+
+// prepare declares a host's packages, keys and files.
+func (b *builder) prepare(host string, addr netip.Addr) (hostItems, error) {
+	var hi hostItems
+	var pkgs []*catalog.Item
+	for _, name := range packages {
+		v, ok := b.stream.PackageVersion(name)
+		if !ok {
+			return hi, fmt.Errorf("release stream %s pins no version of %s", b.stream.Name, name)
+		}
+		pkgs = append(pkgs, b.add(host, resource.Package{Name: name, Version: v}))
+	}
+	hi.prepared = append(hi.prepared, pkgs...)
+	for _, repo := range KeyRepos {
+		files := b.keyFiles(host, b.keys[repo.Name], pkgs)
+		hi.prepared = append(hi.prepared, files...)
+		if repo.Name == CredentialKeys.Name {
+			hi.credKeys = files
+		}
+	}
+	confItem := b.add(host, resource.File{Path: confPath, Content: []byte(b.conf), Mode: "0640", Owner: "root", Group: "keystone", Secret: true}, pkgs...)
+	uwsgi := b.add(host, resource.File{Path: uwsgiPath, Content: []byte(uwsgiConf(b.c, addr))}, pkgs...)
+	drop := b.add(host, resource.File{Path: dropInPath, Content: []byte(dropIn())}, pkgs...)
+	help := b.add(host, resource.File{Path: helperPath, Content: []byte(helper), Mode: "0755"}, pkgs...)
+	hi.prepared = append(hi.prepared, confItem, uwsgi, drop, help)
+	hi.restarts = []*catalog.Item{confItem, uwsgi, drop}
+
+	// The admin's clouds.yaml for the openstack client (and the health
+	// check) on the host, with the public endpoint's CA.
+	if b.ca != nil {
+		b.add(host, resource.File{Path: hostCAPath(b.c), Content: b.ca})
+	}
+	b.add(host, resource.File{Path: hostCloudsPath, Content: b.hostClouds, Mode: "0600", Secret: true})
+	return hi, nil
+}
+
+// keyFiles writes a key repository: the directory, then the keys from
+// the highest index down, the staged key 0 last, then the removal of keys
+// the repository no longer has. The order matters while a rotation is
+// distributed: a host takes the new primary before its old staged key
+// (the same value) is replaced, so it never lacks a key another host
+// already encrypts with.
+func (b *builder) keyFiles(host string, ks keySet, after []*catalog.Item) []*catalog.Item {
+	dir := b.add(host, resource.Directory{Path: ks.repo.Dir, Mode: "0700", Owner: "keystone", Group: "keystone"}, after...)
+	out := []*catalog.Item{dir}
+	prev := dir
+	for j := len(ks.indices) - 1; j >= 0; j-- {
+		i := ks.indices[j]
+		f := b.add(host, resource.File{Path: path.Join(ks.repo.Dir, strconv.Itoa(i)), Content: []byte(ks.values[i]),
+			Mode: "0600", Owner: "keystone", Group: "keystone", Secret: true}, prev)
+		out = append(out, f)
+		prev = f
+	}
+	out = append(out, b.add(host, pruneKeys(ks), prev))
+	return out
+}
+
+// pruneKeys removes what a key directory holds beyond the repository's
+// keys: the keys a rotation purged, and any keystone-manage fernet_setup
+// may have made.
+func pruneKeys(ks keySet) resource.Command {
+	find := "find " + resource.Quote(ks.repo.Dir) + " -mindepth 1 -maxdepth 1"
+	for _, i := range ks.indices {
+		find += " ! -name " + strconv.Itoa(i)
+	}
+	return resource.Command{
+		Name:   "keystone/" + ks.repo.Name + "-keys-prune",
+		Guard:  "[ -z \"$(" + find + " -print -quit)\" ]",
+		Script: "set -e\n" + find + " -print -exec rm -rf -- {} +\n",
+	}
+}
+
+// helperCmd runs helper.py with arguments (quoted).
+func helperCmd(args ...string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		q[i] = resource.Quote(a)
+	}
+	return "python3 " + helperPath + " " + strings.Join(q, " ")
+}
+
+// asKeystone runs keystone-manage as the keystone user: as root it would
+// create /var/log/keystone/keystone.log owned by root, which uwsgi (user
+// keystone) then cannot open.
+func asKeystone(args string) string {
+	return "runuser -u keystone -- keystone-manage " + args
 }

@@ -1,0 +1,145 @@
+package galera
+
+import (
+	"net"
+	"net/netip"
+	"net/url"
+	"strconv"
+
+	"github.com/fundament-cloud/fundament/internal/catalog"
+	"github.com/fundament-cloud/fundament/internal/endpoint"
+	"github.com/fundament-cloud/fundament/internal/model"
+	"github.com/fundament-cloud/fundament/internal/resource"
+)
+
+// Port is where every member serves SQL, and where HAProxy forwards the
+// internal virtual IP's connections to (one member at a time).
+const Port = 3306
+
+// serviceDB is what an OpenStack service gets: its databases, one account
+// with every privilege on them, and the secret with its password.
+type serviceDB struct {
+	Service   string
+	User      string
+	Databases []string
+	Secret    string
+}
+
+// serviceDatabases lists the databases of the OpenStack services the cloud
+// enables, in deployment order.
+func serviceDatabases(c *model.Cloud) []serviceDB {
+	os := &c.Services.OpenStack
+	var out []serviceDB
+	add := func(enabled *bool, service string, dbs ...string) {
+		if !model.Enabled(enabled, true) {
+			return
+		}
+		if len(dbs) == 0 {
+			dbs = []string{service}
+		}
+		out = append(out, serviceDB{Service: service, User: service, Databases: dbs, Secret: service + "-db"})
+	}
+	add(os.Keystone.Enabled, "keystone")
+	add(os.Glance.Enabled, "glance")
+	add(os.Placement.Enabled, "placement")
+	add(os.Nova.Enabled, "nova", "nova", "nova_api", "nova_cell0")
+	add(os.Neutron.Enabled, "neutron")
+	add(os.Cinder.Enabled, "cinder")
+	return out
+}
+
+// lookupDB finds a service's databases by the service's name or the name
+// of one of its databases (nova_api is nova's).
+func lookupDB(c *model.Cloud, name string) (serviceDB, string, bool) {
+	for _, db := range serviceDatabases(c) {
+		for _, d := range db.Databases {
+			if name == db.Service || name == d {
+				if name == db.Service {
+					d = db.Databases[0]
+				}
+				return db, d, true
+			}
+		}
+	}
+	return serviceDB{}, "", false
+}
+
+// accountHosts are the host parts of the services' accounts: the internal
+// API networks, which the services and HAProxy connect from. IPv4
+// networks as address/netmask (MariaDB matches those); IPv6, which
+// MariaDB cannot match by prefix, as every host address on the network.
+func accountHosts(c *model.Cloud) []string {
+	var out []string
+	for _, n := range c.Network.Networks {
+		if n == nil || n.Role != model.NetInternalAPI || !n.Prefix.IsValid() {
+			continue
+		}
+		if n.Prefix.Addr().Is4() {
+			out = append(out, n.Prefix.Masked().Addr().String()+"/"+netmask(n.Prefix.Bits()))
+			continue
+		}
+		for _, h := range c.Hosts {
+			if att := h.Networks[n.Name]; att != nil && att.Address.IsValid() {
+				out = append(out, att.Address.String())
+			}
+		}
+		for _, v := range c.Network.VirtualIPs {
+			if v.Network == n.Name && v.Address.IsValid() {
+				out = append(out, v.Address.String())
+			}
+		}
+	}
+	return out
+}
+
+func netmask(bits int) string {
+	m := net.CIDRMask(bits, 32)
+	return netip.AddrFrom4([4]byte(m)).String()
+}
+
+func databaseCommandName(service string) string { return "galera/database-" + service }
+
+// DatabaseRef is the step after which a service's databases and account
+// exist (keystone's db_sync orders after it). service is the service's
+// name, or one of its databases (nova_api). ok is false when the service
+// is not enabled or has no database, or Galera has no member. The step
+// runs on the first Galera member; while that host is down, steps after
+// it wait for the next apply.
+func DatabaseRef(c *model.Cloud, service string) (catalog.Ref, bool) {
+	db, _, ok := lookupDB(c, service)
+	if !ok {
+		return catalog.Ref{}, false
+	}
+	ms, err := members(c)
+	if err != nil || len(ms) == 0 {
+		return catalog.Ref{}, false
+	}
+	return catalog.Ref{Host: ms[0].Host, ID: resource.Command{Name: databaseCommandName(db.Service)}.ID()}, true
+}
+
+// ConnectionURL is the SQLAlchemy URL of a service's database through the
+// internal virtual IP (HAProxy forwards Port to one member at a time):
+// mysql+pymysql://user:password@address:3306/database?charset=utf8.
+// service is the service's name, or one of its databases (nova_api), the
+// user being the service's. Without an internal virtual IP it names the
+// first member. "" when the service has no database.
+func ConnectionURL(c *model.Cloud, service, password string) string {
+	db, name, ok := lookupDB(c, service)
+	if !ok {
+		return ""
+	}
+	host := ""
+	if v := endpoint.VIP(c, endpoint.Internal); v != nil && v.Address.IsValid() {
+		host = v.Address.String()
+	} else if ms, err := members(c); err == nil && len(ms) > 0 {
+		host = ms[0].Addr.String()
+	}
+	u := url.URL{
+		Scheme:   "mysql+pymysql",
+		User:     url.UserPassword(db.User, password),
+		Host:     net.JoinHostPort(host, strconv.Itoa(Port)),
+		Path:     "/" + name,
+		RawQuery: "charset=utf8",
+	}
+	return u.String()
+}

@@ -1,0 +1,221 @@
+package keystone
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/fundament-cloud/fundament/internal/endpoint"
+	"github.com/fundament-cloud/fundament/internal/health"
+	"github.com/fundament-cloud/fundament/internal/model"
+)
+
+// layer is the health layer of Keystone's checks.
+const layer = "keystone"
+
+// HealthChecks is one check, keystone-api, run on every Keystone host: a
+// token issued and validated by the host's own Keystone (past HAProxy,
+// so that a dead member is named) and through the internal virtual IP,
+// with the admin's clouds.yaml there; and the catalog that token came
+// with, whose identity endpoints must be the URLs of internal/endpoint.
+// Its results:
+//
+//   - one per host (the host): OK when its Keystone answered, DOWN
+//     otherwise;
+//   - internal-vip: OK when every host that answered got a token through
+//     the virtual IP, DEGRADED when some did not, DOWN when none did;
+//   - catalog: OK when the identity endpoints are as desired, DEGRADED
+//     when they differ, DOWN when no token came back to read it.
+//
+// The virtual IP's and the catalog's results name every Keystone host: a
+// rolling restart goes on only while clients get tokens.
+func (Component) HealthChecks(c *model.Cloud) []health.Check {
+	hosts := Hosts(c)
+	if len(hosts) == 0 {
+		return nil
+	}
+	t, err := newTarget(c, hosts)
+	if err != nil {
+		return []health.Check{{Layer: layer, Name: "keystone-api", Component: "keystone", Run: func(context.Context, *health.Env) []health.Result {
+			return []health.Result{{Target: "keystone", Status: health.Down, Reason: err.Error()}}
+		}}}
+	}
+	return []health.Check{{Layer: layer, Name: "keystone-api", Component: "keystone",
+		Run: func(ctx context.Context, env *health.Env) []health.Result {
+			return t.evaluate(t.ask(ctx, env))
+		}}}
+}
+
+// target is what the check asks and expects.
+type target struct {
+	cloud    string
+	hosts    []string
+	backends []string // each host's own Keystone
+	vip      string   // the internal endpoint
+	region   string
+	want     map[string]string // interface -> identity URL
+}
+
+func newTarget(c *model.Cloud, hosts []*model.Host) (*target, error) {
+	api, _ := endpoint.Lookup("keystone")
+	t := &target{cloud: c.Spec.Name, region: Region(c), want: map[string]string{}}
+	for _, iface := range []endpoint.Interface{endpoint.Public, endpoint.Internal} {
+		u, ok := endpoint.URL(c, iface, api)
+		if !ok {
+			return nil, fmt.Errorf("the cloud has no %s virtual IP for Keystone's endpoint", iface)
+		}
+		t.want[string(iface)] = u
+	}
+	t.vip = t.want[string(endpoint.Internal)]
+	for _, h := range hosts {
+		a, err := endpoint.Backend(c, h)
+		if err != nil {
+			return nil, err
+		}
+		t.hosts = append(t.hosts, h.Name)
+		t.backends = append(t.backends, backendURL(a))
+	}
+	return t, nil
+}
+
+// urlResult is what helper.py's health command says about one URL.
+type urlResult struct {
+	OK      bool           `json:"ok"`
+	Error   string         `json:"error"`
+	Seconds float64        `json:"seconds"`
+	Catalog []catalogEntry `json:"catalog"`
+}
+
+type catalogEntry struct {
+	Type      string `json:"type"`
+	Interface string `json:"interface"`
+	Region    string `json:"region"`
+	URL       string `json:"url"`
+}
+
+// hostView is what one host answered, or why it did not.
+type hostView struct {
+	Err     error
+	Results map[string]urlResult
+}
+
+func (t *target) script(backend string) string {
+	return "if [ ! -e " + helperPath + " ]; then echo 'Keystone is not deployed here (no " + helperPath + ")' >&2; exit 1; fi\n" +
+		helperCmd("health", hostCloudsPath, t.cloud, backend, t.vip) + "\n"
+}
+
+// ask runs the health command on every host in parallel.
+func (t *target) ask(ctx context.Context, env *health.Env) []hostView {
+	views := make([]hostView, len(t.hosts))
+	var wg sync.WaitGroup
+	for i, h := range t.hosts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out, err := env.Run(ctx, h, t.script(t.backends[i]))
+			if err == nil {
+				err = json.Unmarshal([]byte(out), &views[i].Results)
+				if err != nil {
+					err = fmt.Errorf("unreadable answer of the health command: %w", err)
+				}
+			}
+			views[i].Err = err
+		}()
+	}
+	wg.Wait()
+	return views
+}
+
+// evaluate judges the hosts' answers (views in the order of t.hosts).
+func (t *target) evaluate(views []hostView) []health.Result {
+	var out []health.Result
+	var vipOK, vipFailed []string
+	// The catalog to check: the first that came through the virtual IP
+	// (what clients see), else the first of a host's own Keystone.
+	var catalog []catalogEntry
+	haveCatalog, fromVIP := false, false
+	for i, h := range t.hosts {
+		v := views[i]
+		r := health.Result{Target: h, Hosts: []string{h}}
+		res, answered := v.Results[t.backends[i]]
+		switch {
+		case v.Err != nil:
+			r.Status, r.Reason = health.Down, fmt.Sprintf("%s: %v", h, v.Err)
+		case !answered:
+			r.Status, r.Reason = health.Down, "no answer about "+t.backends[i]
+		case !res.OK:
+			r.Status, r.Reason = health.Down, fmt.Sprintf("Keystone at %s: %s", t.backends[i], res.Error)
+		default:
+			r.Status, r.Reason = health.OK, fmt.Sprintf("token issued and validated at %s in %.2f s", t.backends[i], res.Seconds)
+			if !haveCatalog {
+				catalog, haveCatalog = res.Catalog, true
+			}
+		}
+		out = append(out, r)
+		if v.Err != nil {
+			continue
+		}
+		if vr, ok := v.Results[t.vip]; ok && vr.OK {
+			vipOK = append(vipOK, h)
+			if !fromVIP {
+				catalog, haveCatalog, fromVIP = vr.Catalog, true, true
+			}
+		} else {
+			reason := "no answer"
+			if ok {
+				reason = vr.Error
+			}
+			vipFailed = append(vipFailed, h+": "+reason)
+		}
+	}
+	vip := health.Result{Target: "internal-vip", Hosts: t.hosts}
+	switch {
+	case len(vipOK) == 0 && len(vipFailed) == 0:
+		vip.Status, vip.Reason = health.Down, "no Keystone host could be asked to get a token through "+t.vip
+	case len(vipOK) == 0:
+		vip.Status, vip.Reason = health.Down, "no token through "+t.vip+": "+strings.Join(vipFailed, "; ")
+	case len(vipFailed) > 0:
+		vip.Status, vip.Reason = health.Degraded, "tokens through "+t.vip+" from "+strings.Join(vipOK, ", ")+", but not from "+strings.Join(vipFailed, "; ")
+	default:
+		vip.Status, vip.Reason = health.OK, "tokens issued and validated through "+t.vip+" from "+strings.Join(vipOK, ", ")
+	}
+	out = append(out, vip)
+	cat := health.Result{Target: "catalog", Hosts: t.hosts}
+	if !haveCatalog {
+		cat.Status, cat.Reason = health.Down, "no token, so no catalog to check"
+	} else {
+		cat.Status, cat.Reason = t.checkCatalog(catalog)
+	}
+	return append(out, cat)
+}
+
+// checkCatalog compares the identity endpoints of the catalog with the
+// URLs desired in the first region.
+func (t *target) checkCatalog(entries []catalogEntry) (health.Status, string) {
+	var problems, found []string
+	for _, iface := range []string{string(endpoint.Public), string(endpoint.Internal)} {
+		want := t.want[iface]
+		var have []string
+		for _, e := range entries {
+			if e.Type == "identity" && e.Interface == iface && e.Region == t.region {
+				have = append(have, e.URL)
+			}
+		}
+		sort.Strings(have)
+		switch {
+		case len(have) == 0:
+			problems = append(problems, fmt.Sprintf("no %s identity endpoint in %s (want %s)", iface, t.region, want))
+		case len(have) > 1 || have[0] != want:
+			problems = append(problems, fmt.Sprintf("%s identity endpoint in %s is %s, want %s", iface, t.region, strings.Join(have, " and "), want))
+		default:
+			found = append(found, iface+" "+want)
+		}
+	}
+	if len(problems) > 0 {
+		return health.Degraded, strings.Join(problems, "; ") + " (the next apply's bootstrap corrects them)"
+	}
+	return health.OK, "identity endpoints in " + t.region + ": " + strings.Join(found, ", ")
+}

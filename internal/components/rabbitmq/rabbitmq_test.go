@@ -1,0 +1,339 @@
+package rabbitmq
+
+// The compiled catalog: golden files of the items for examples/lab and
+// examples/production and of rabbitmq.conf (go test
+// ./internal/components/rabbitmq -update rewrites them), and what the
+// goldens do not make obvious: ordering, the rolling group, secrets kept
+// out of scripts, the transport URL.
+
+import (
+	"fmt"
+	"net/netip"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/fundament-cloud/fundament/internal/catalog"
+	"github.com/fundament-cloud/fundament/internal/components/hostnet"
+	"github.com/fundament-cloud/fundament/internal/model"
+	"github.com/fundament-cloud/fundament/internal/resource"
+	"github.com/fundament-cloud/fundament/internal/testutil/golden"
+	"github.com/fundament-cloud/fundament/internal/validate"
+)
+
+func loadExample(t *testing.T, name string) *model.Cloud {
+	t.Helper()
+	c, diags := validate.Check(filepath.Join("../../../examples", name))
+	if diags.HasErrors() {
+		t.Fatalf("examples/%s: %v", name, diags.Items())
+	}
+	return c
+}
+
+// fakeSecret returns a recognisable value per secret, so that a test can
+// look for it wherever it must not be.
+func fakeSecret(name string) (string, error) { return "SECRET(" + name + ")", nil }
+
+func compile(t *testing.T, c *model.Cloud) *catalog.Catalog {
+	t.Helper()
+	cat, err := catalog.Compile(&catalog.Input{Cloud: c, Secret: fakeSecret}, hostnet.Component{}, Component{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat
+}
+
+// render prints the component's items per host in the order the engine
+// applies them (file contents, scripts and guards included; secret
+// contents and the environment as names only).
+func render(cat *catalog.Catalog) string {
+	var b strings.Builder
+	for _, g := range cat.Groups {
+		if g.Name == group {
+			fmt.Fprintf(&b, "rolling group %s: %d at a time over %s\n", g.Name, g.BatchSize, strings.Join(g.Hosts, ", "))
+		}
+	}
+	for _, h := range cat.Hosts() {
+		var items []*catalog.Item
+		for _, it := range cat.HostItems(h) {
+			if it.Component == name {
+				items = append(items, it)
+			}
+		}
+		if len(items) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "\n=== %s ===\n", h)
+		for _, it := range items {
+			fmt.Fprintf(&b, "\n%s", it.Resource.ID())
+			if it.Group != "" {
+				fmt.Fprintf(&b, " [group %s]", it.Group)
+			}
+			for _, a := range it.After {
+				fmt.Fprintf(&b, "\n  after %s", a)
+			}
+			for _, s := range it.Subscribes {
+				fmt.Fprintf(&b, "\n  subscribes %s", s.ID)
+			}
+			b.WriteString("\n")
+			switch r := it.Resource.(type) {
+			case resource.File:
+				fmt.Fprintf(&b, "  mode %s owner %s group %s\n", orDefault(r.Mode, "0644"), orDefault(r.Owner, "root"), orDefault(r.Group, "root"))
+				if r.Secret {
+					b.WriteString("  (secret content)\n")
+				} else {
+					b.WriteString(indent(string(r.Content)))
+				}
+			case resource.Command:
+				var env []string
+				for k := range r.Env {
+					env = append(env, k)
+				}
+				sort.Strings(env)
+				fmt.Fprintf(&b, "  timeout %s, env %s\n  script:\n%s  guard:\n%s", r.Timeout, strings.Join(env, " "), indent(r.Script), indent(r.Guard))
+			case resource.Package:
+				fmt.Fprintf(&b, "  version %s\n", r.Version)
+			}
+		}
+	}
+	return b.String()
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+func indent(s string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
+		b.WriteString("  | " + l + "\n")
+	}
+	return b.String()
+}
+
+func TestGolden(t *testing.T) {
+	lab := loadExample(t, "lab")
+	golden.Check(t, "lab.txt", render(compile(t, lab)))
+	golden.Check(t, "production.txt", render(compile(t, loadExample(t, "production"))))
+	top, err := newTopology(lab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, "rabbitmq-lab-ctl-1.conf", rabbitmqConf(top, 0))
+	prod, err := newTopology(loadExample(t, "production"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, "rabbitmq-production-ctl-1.conf", rabbitmqConf(prod, 0))
+}
+
+func item(t *testing.T, cat *catalog.Catalog, host string, id resource.ID) *catalog.Item {
+	t.Helper()
+	it, ok := cat.Get(catalog.Ref{Host: host, ID: id})
+	if !ok {
+		t.Fatalf("%s has no %s", host, id)
+	}
+	return it
+}
+
+var (
+	serverID   = resource.Service{Unit: serverUnit}.ID()
+	joinID     = resource.Command{Name: "rabbitmq/join"}.ID()
+	accountsID = resource.Command{Name: "rabbitmq/accounts"}.ID()
+	cookieID   = resource.File{Path: cookiePath}.ID()
+)
+
+func hasRef(refs []catalog.Ref, r catalog.Ref) bool { return slices.Contains(refs, r) }
+
+func TestOrderingAndGroup(t *testing.T) {
+	c := loadExample(t, "lab")
+	cat := compile(t, c)
+	members := []string{"ctl-1", "ctl-2", "ctl-3"}
+	if g := cat.Groups[group]; g == nil || g.BatchSize != 1 || !slices.Equal(g.Hosts, members) {
+		t.Fatalf("rolling group: %+v", g)
+	}
+	acc := item(t, cat, "ctl-1", accountsID)
+	for _, h := range members {
+		server := item(t, cat, h, serverID)
+		if server.Group != group {
+			t.Errorf("%s: the server is not in the rolling group", h)
+		}
+		for _, dep := range []catalog.Ref{{Host: h, ID: cookieID}, hostnet.HostsFile(h), hostnet.Ready(h),
+			{Host: h, ID: resource.Service{Unit: epmdUnit}.ID()}} {
+			if !hasRef(server.After, dep) && !hasRef(server.Subscribes, dep) {
+				t.Errorf("%s: the server does not start after %s", h, dep)
+			}
+		}
+		if !hasRef(server.Subscribes, catalog.Ref{Host: h, ID: cookieID}) {
+			t.Errorf("%s: a new cookie does not restart the server", h)
+		}
+		cookie := item(t, cat, h, cookieID).Resource.(resource.File)
+		if !cookie.Secret || cookie.Mode != "0400" || cookie.Owner != "rabbitmq" || string(cookie.Content) != "SECRET(rabbitmq-erlang-cookie)" {
+			t.Errorf("%s: cookie %+v", h, cookie)
+		}
+		join := item(t, cat, h, joinID)
+		if join.Group != group || !hasRef(join.After, server.Ref()) {
+			t.Errorf("%s: the join is not after the server in the group: %+v", h, join)
+		}
+		if !hasRef(acc.After, join.Ref()) || !hasRef(acc.After, server.Ref()) {
+			t.Errorf("the accounts do not wait for %s to be in the cluster", h)
+		}
+	}
+	// No member but the first makes the accounts, no host but the
+	// members has the server.
+	for _, h := range c.Hosts {
+		if _, ok := cat.Get(catalog.Ref{Host: h.Name, ID: accountsID}); ok && h.Name != "ctl-1" {
+			t.Errorf("accounts on %s", h.Name)
+		}
+		if _, ok := cat.Get(catalog.Ref{Host: h.Name, ID: serverID}); ok != slices.Contains(members, h.Name) {
+			t.Errorf("%s: server %v", h.Name, ok)
+		}
+	}
+}
+
+func TestNoSecretInScripts(t *testing.T) {
+	for _, example := range []string{"lab", "production"} {
+		cat := compile(t, loadExample(t, example))
+		for _, it := range cat.Items {
+			if it.Component != name {
+				continue
+			}
+			var visible []string
+			switch r := it.Resource.(type) {
+			case resource.Command:
+				visible = append(visible, r.Script, r.Guard, r.Name)
+			case resource.File:
+				if !r.Secret {
+					visible = append(visible, string(r.Content))
+				}
+			}
+			for _, v := range visible {
+				if strings.Contains(v, "SECRET(") {
+					t.Errorf("%s on %s shows a secret", it.Resource.ID(), it.Host)
+				}
+			}
+		}
+		acc := item(t, cat, cat.Groups[group].Hosts[0], accountsID).Resource.(resource.Command)
+		want := map[string]string{
+			"RABBITMQ_PASSWORD_ADMIN":   "SECRET(rabbitmq-admin)",
+			"RABBITMQ_PASSWORD_NOVA":    "SECRET(nova-rabbitmq)",
+			"RABBITMQ_PASSWORD_NEUTRON": "SECRET(neutron-rabbitmq)",
+			"RABBITMQ_PASSWORD_CINDER":  "SECRET(cinder-rabbitmq)",
+		}
+		if fmt.Sprint(acc.Env) != fmt.Sprint(want) {
+			t.Errorf("%s: accounts env %v", example, acc.Env)
+		}
+	}
+}
+
+func TestAccounts(t *testing.T) {
+	c := loadExample(t, "lab")
+	top, _ := newTopology(c)
+	a := wantAccounts(top)
+	var users, vhosts, perms []string
+	for _, u := range a.Users {
+		users = append(users, u.Name+"["+strings.Join(u.Tags, ",")+"]")
+	}
+	for _, v := range a.Vhosts {
+		vhosts = append(vhosts, v.Name+":"+v.DefaultQueueType)
+	}
+	for _, p := range a.Permissions {
+		perms = append(perms, p.User+"@"+p.Vhost)
+	}
+	if got := strings.Join(users, " "); got != "admin[administrator] nova[] neutron[] cinder[]" {
+		t.Errorf("users %s", got)
+	}
+	if got := strings.Join(vhosts, " "); got != "nova:quorum neutron:quorum cinder:quorum" {
+		t.Errorf("vhosts %s", got)
+	}
+	if got := strings.Join(perms, " "); got != "admin@/ nova@nova admin@nova neutron@neutron admin@neutron cinder@cinder admin@cinder" {
+		t.Errorf("permissions %s", got)
+	}
+	if !slices.Equal(a.AbsentUsers, []string{"guest"}) {
+		t.Errorf("absent %v", a.AbsentUsers)
+	}
+
+	// Without quorum queues and without Cinder.
+	off := false
+	c.Services.RabbitMQ.QuorumQueues = &off
+	c.Services.OpenStack.Cinder.Enabled = &off
+	top, _ = newTopology(c)
+	a = wantAccounts(top)
+	if len(a.Vhosts) != 2 || a.Vhosts[0].DefaultQueueType != "classic" || len(a.Users) != 3 {
+		t.Errorf("without quorum queues and cinder: %+v", a)
+	}
+	if conf := rabbitmqConf(top, 0); strings.Contains(conf, "default_queue_type") {
+		t.Errorf("quorum_queues false still sets the default queue type:\n%s", conf)
+	}
+}
+
+func TestSingleMemberHasNoJoin(t *testing.T) {
+	c := loadExample(t, "lab")
+	c.Services.RabbitMQ.Placement = model.Placement{Hosts: []string{"ctl-2"}}
+	cat := compile(t, c)
+	if _, ok := cat.Get(catalog.Ref{Host: "ctl-2", ID: joinID}); ok {
+		t.Error("a single member has a join command (its guard would never hold)")
+	}
+	if _, ok := cat.Get(catalog.Ref{Host: "ctl-2", ID: accountsID}); !ok {
+		t.Error("no accounts on the single member")
+	}
+}
+
+func TestErrors(t *testing.T) {
+	c := loadExample(t, "lab")
+	if _, _, err := (Component{}).Items(&catalog.Input{Cloud: c}); err == nil || !strings.Contains(err.Error(), "no secrets") {
+		t.Errorf("without secrets: %v", err)
+	}
+	failing := func(n string) (string, error) { return "", fmt.Errorf("secret %s is missing", n) }
+	if _, _, err := (Component{}).Items(&catalog.Input{Cloud: c, Secret: failing}); err == nil || !strings.Contains(err.Error(), "rabbitmq-erlang-cookie") {
+		t.Errorf("missing cookie: %v", err)
+	}
+	c.Services.RabbitMQ.Placement = model.Placement{Hosts: []string{"stor-1"}} // no internal API address
+	if _, _, err := (Component{}).Items(&catalog.Input{Cloud: c, Secret: fakeSecret}); err == nil || !strings.Contains(err.Error(), "stor-1") {
+		t.Errorf("member without an internal API address: %v", err)
+	}
+	if got := TransportURL(c, "nova", "pw"); got != "" {
+		t.Errorf("transport URL of an invalid model: %q", got)
+	}
+}
+
+func TestTransportURL(t *testing.T) {
+	c := loadExample(t, "lab")
+	want := "rabbit://nova:pw@10.199.20.11:5672,nova:pw@10.199.20.12:5672,nova:pw@10.199.20.13:5672/nova"
+	if got := TransportURL(c, "nova", "pw"); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	if got := TransportURL(c, "cinder", "a/b@c:d%"); !strings.HasPrefix(got, "rabbit://cinder:a%2Fb%40c%3Ad%25@10.199.20.11:5672,") {
+		t.Errorf("special characters are not escaped: %s", got)
+	}
+}
+
+func TestIPv6(t *testing.T) {
+	top := &topology{Cloud: "v6", Members: []member{
+		{Host: "a", Node: "rabbit@a", Addr: netip.MustParseAddr("fd00::1")},
+		{Host: "b", Node: "rabbit@b", Addr: netip.MustParseAddr("fd00::2")},
+	}}
+	conf := rabbitmqConf(top, 0)
+	for _, want := range []string{"listeners.tcp.1 = fd00::1:5672\n", "distribution.listener.interface = fd00::1\n"} {
+		if !strings.Contains(conf, want) {
+			t.Errorf("rabbitmq.conf lacks %q:\n%s", want, conf)
+		}
+	}
+	env := rabbitmqEnvConf(top, 0)
+	for _, want := range []string{"-proto_dist inet6_tcp", "CTL_ERL_ARGS=", "ERL_EPMD_ADDRESS=127.0.0.1,::1,fd00::1\n"} {
+		if !strings.Contains(env, want) {
+			t.Errorf("rabbitmq-env.conf lacks %q:\n%s", want, env)
+		}
+	}
+	if s := epmdSocketConf(top, 1); !strings.Contains(s, "ListenStream=[fd00::2]:4369\n") || !strings.Contains(s, "ListenStream=[::1]:4369\n") {
+		t.Errorf("epmd.socket:\n%s", s)
+	}
+	if s := epmdSocketConf(&topology{Members: []member{{Addr: netip.MustParseAddr("10.0.0.1")}}}, 0); strings.Contains(s, "::1") {
+		t.Errorf("IPv4 epmd listens on ::1:\n%s", s)
+	}
+}

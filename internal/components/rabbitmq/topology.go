@@ -1,0 +1,97 @@
+package rabbitmq
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/fundament-cloud/fundament/internal/endpoint"
+	"github.com/fundament-cloud/fundament/internal/model"
+)
+
+// amqpPort is where clients (the OpenStack services) reach every member.
+const amqpPort = 5672
+
+// member is a RabbitMQ node: its host, its Erlang node name and its
+// internal API address, which AMQP and the Erlang distribution listen on.
+type member struct {
+	Host string
+	Node string // rabbit@<host>: the host name, which /etc/hosts resolves to Addr
+	Addr netip.Addr
+}
+
+// queueService is an OpenStack service that talks over the message
+// queue: its own vhost and user, the password from its secret.
+type queueService struct {
+	Name   string // also the vhost's and the user's name
+	Secret string
+}
+
+// topology is the cluster as the model describes it, read once.
+type topology struct {
+	Cloud   string
+	Lab     bool
+	Members []member // in placement order: the others join the first
+	// Quorum makes quorum queues the default of the cluster and of every
+	// service vhost (rabbitmq.quorum_queues).
+	Quorum   bool
+	Services []queueService
+}
+
+// nodeName is the Erlang node name of RabbitMQ on a host.
+func nodeName(host string) string { return "rabbit@" + host }
+
+// queueServices lists the enabled OpenStack services that use the queue.
+func queueServices(c *model.Cloud) []queueService {
+	os := &c.Services.OpenStack
+	var out []queueService
+	for _, s := range []struct {
+		name    string
+		enabled *bool
+	}{{"nova", os.Nova.Enabled}, {"neutron", os.Neutron.Enabled}, {"cinder", os.Cinder.Enabled}} {
+		if model.Enabled(s.enabled, true) {
+			out = append(out, queueService{Name: s.name, Secret: s.name + "-rabbitmq"})
+		}
+	}
+	return out
+}
+
+func newTopology(c *model.Cloud) (*topology, error) {
+	t := &topology{
+		Cloud:    c.Spec.Name,
+		Lab:      c.Spec.Profile == model.ProfileLab,
+		Quorum:   model.Enabled(c.Services.RabbitMQ.QuorumQueues, true),
+		Services: queueServices(c),
+	}
+	var problems []string
+	for _, h := range c.Select(&c.Services.RabbitMQ.Placement) {
+		addr, err := endpoint.Backend(c, h)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("rabbitmq host %s: %v (AMQP and the cluster's traffic use it)", h.Name, err))
+			continue
+		}
+		t.Members = append(t.Members, member{Host: h.Name, Node: nodeName(h.Name), Addr: addr})
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("%s", strings.Join(problems, "; "))
+	}
+	return t, nil
+}
+
+func (t *topology) hosts() []string {
+	out := make([]string, len(t.Members))
+	for i, m := range t.Members {
+		out[i] = m.Host
+	}
+	return out
+}
+
+// hostOfNode maps an Erlang node name to its member's host.
+func (t *topology) hostOfNode(node string) (string, bool) {
+	for _, m := range t.Members {
+		if m.Node == node {
+			return m.Host, true
+		}
+	}
+	return "", false
+}
