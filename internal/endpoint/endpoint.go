@@ -81,7 +81,6 @@ func Host(c *model.Cloud, v *model.VirtualIP) string {
 	return v.Address.String()
 }
 
-
 // URL is the endpoint of an API on an interface: https on the public
 // virtual IP, http on the internal one. ok is false when the cloud has no
 // virtual IP for the interface.

@@ -7,7 +7,10 @@ package keystone_test
 // openstack client with the generated clouds.yaml issues a token and lists
 // the endpoints (here and on a control host); status is OK; a Fernet key
 // rotation applied while a token is held leaves that token valid; a
-// re-apply changes nothing; no secret value appears in any output. It
+// re-apply changes nothing; the host holding the virtual IPs stops: the
+// VIP moves, tokens are still issued, Galera and RabbitMQ keep quorum
+// (degraded), and once it is started again every layer is OK; no secret
+// value appears in any output. It
 // logs the time from `lab up` to a working Keystone.
 //
 // It needs root and the lab's tools; the lab image is built (debootstrap)
@@ -23,6 +26,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -43,7 +47,7 @@ const (
 	// depend on: host networking on their hosts); fabric for the leaves'
 	// gateway of the public network, the machine's route to the public
 	// virtual IP.
-	applied = "fabric,galera,memcached,loadbalancer,keystone"
+	applied = "fabric,galera,rabbitmq,memcached,loadbalancer,keystone"
 )
 
 type ksLab struct {
@@ -104,6 +108,44 @@ func (l *ksLab) status() []health.Result {
 		}
 	}
 	return rs
+}
+
+// vipHolder is the control host that has the address, "" when none has.
+func (l *ksLab) vipHolder(addr string) string {
+	for _, h := range []string{"ctl-1", "ctl-2", "ctl-3"} {
+		if out, err := l.in(h, "ip -o -4 addr show"); err == nil && strings.Contains(out, " "+addr+"/") {
+			return h
+		}
+	}
+	return ""
+}
+
+// waitResults polls status until ok accepts the results of the layers.
+func (l *ksLab) waitResults(what string, limit time.Duration, ok func([]health.Result) bool, layers ...string) []health.Result {
+	l.t.Helper()
+	start := time.Now()
+	for {
+		out, _ := l.fm("status", "-o", "json", "--component", strings.Join(layers, ","))
+		var st struct {
+			Results []health.Result `json:"results"`
+		}
+		if err := json.Unmarshal([]byte(out), &st); err != nil {
+			l.t.Fatalf("status -o json: %v: %s", err, out)
+		}
+		var rs []health.Result
+		for _, r := range st.Results {
+			if slices.Contains(layers, r.Layer) {
+				rs = append(rs, r)
+			}
+		}
+		if ok(rs) {
+			return rs
+		}
+		if time.Since(start) > limit {
+			l.t.Fatalf("no %s after %s:\n%s", what, limit, describe(rs))
+		}
+		time.Sleep(5 * time.Second)
+	}
 }
 
 func describe(rs []health.Result) string {
@@ -308,6 +350,32 @@ func TestLabKeystone(t *testing.T) {
 		if out := l.must("plan", "--component", applied); !strings.Contains(out, "No changes.") {
 			t.Errorf("after the rotation, a re-plan changes something:\n%s", out)
 		}
+	})
+
+	t.Run("the VIP holder stops", func(t *testing.T) {
+		holder := l.vipHolder(labNet + "100.10")
+		if holder == "" {
+			t.Fatal("nobody holds the public virtual IP")
+		}
+		l.must("lab", "stop", holder)
+		stopped := time.Now()
+		client := connect(t, cloudsYAML, 2*time.Minute)
+		if _, err := client.Token(context.Background()); err != nil {
+			t.Fatalf("a token with %s stopped: %v", holder, err)
+		}
+		t.Logf("%s stopped: a token through the public virtual IP (now on %s) after %s", holder, l.vipHolder(labNet+"100.10"), time.Since(stopped).Round(100*time.Millisecond))
+		// Galera and RabbitMQ keep quorum: degraded, naming the stopped
+		// member, never down.
+		rs := l.waitResults("galera and rabbitmq degraded by "+holder, 2*time.Minute, func(rs []health.Result) bool {
+			return len(rs) == 2 && health.Worst(rs) == health.Degraded && slices.ContainsFunc(rs, func(r health.Result) bool { return slices.Contains(r.Hosts, holder) })
+		}, "galera", "rabbitmq")
+		t.Logf("with %s stopped:\n%s", holder, describe(rs))
+		l.must("lab", "start", holder)
+		started := time.Now()
+		rs = l.waitResults("every layer OK after "+holder+" started", 5*time.Minute, func(rs []health.Result) bool {
+			return len(rs) > 0 && health.Worst(rs) == health.OK
+		}, "galera", "rabbitmq", "loadbalancer", "keystone")
+		t.Logf("%s started: status OK after %s", holder, time.Since(started).Round(time.Second))
 	})
 
 	t.Run("no secret in any output", func(t *testing.T) {
