@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strconv"
+	"strings"
 
 	"github.com/fundament-cloud/fundament/internal/catalog"
 	"github.com/fundament-cloud/fundament/internal/components/hostnet"
@@ -112,8 +113,9 @@ func (Component) Items(in *catalog.Input) ([]*catalog.Item, []*catalog.Group, er
 			return it
 		}
 		pkg := add(resource.Package{Name: pkgName, Version: version})
-		conf := add(resource.File{Path: confPath, Content: []byte(memcachedConf(inst, c.Services.Memcached.MemoryMB))}, pkg)
-		drop := add(resource.File{Path: dropIn, Content: []byte(restartDropIn)}, pkg)
+		prep := add(prepareCommand, pkg)
+		conf := add(resource.File{Path: confPath, Content: []byte(memcachedConf(inst, c.Services.Memcached.MemoryMB))}, pkg, prep)
+		drop := add(resource.File{Path: dropIn, Content: []byte(restartDropIn)}, pkg, prep)
 		svc := resource.Service{Unit: unit, Enabled: true, Running: true,
 			Subscribes: []resource.ID{conf.Resource.ID(), drop.Resource.ID()}}
 		it := add(svc, pkg, conf, drop)
@@ -130,10 +132,27 @@ func (Component) Items(in *catalog.Input) ([]*catalog.Item, []*catalog.Group, er
 	return items, []*catalog.Group{g}, nil
 }
 
+// confHeader begins the files Fundament writes.
+const confHeader = "# Written by Fundament from the configuration repository; changes here are overwritten.\n"
+
+// prepareCommand stops the memcached that the package's installation
+// started with Debian's configuration (on localhost), before Fundament
+// first writes its own: the plan, made before the package was there,
+// starts the service rather than restart it. Its guard holds once
+// memcached.conf is Fundament's.
+var prepareCommand = resource.Command{
+	Name: "memcached/prepare",
+	Script: "if systemctl is-active -q " + unit + "; then\n" +
+		"\techo \"fundament: stopping " + unit + ", which runs with the package's configuration\"\n" +
+		"\tsystemctl stop " + unit + "\n" +
+		"fi\n",
+	Guard: "grep -qsxF " + resource.Quote(strings.TrimSuffix(confHeader, "\n")) + " " + confPath + "\n",
+}
+
 // memcachedConf is /etc/memcached.conf, which Debian's unit turns into
 // memcached's options (systemd-memcached-wrapper): one option a line.
 func memcachedConf(in instance, memoryMB int) string {
-	return "# Written by Fundament from the configuration repository; changes here are overwritten.\n" +
+	return confHeader +
 		"# Memcached on " + in.Host + ": Keystone's token cache, one instance of the cloud's\n" +
 		"# cache (clients spread keys over every instance). Read by Debian's\n" +
 		"# systemd-memcached-wrapper: one option a line.\n" +
@@ -155,7 +174,7 @@ func memcachedConf(in instance, memoryMB int) string {
 // may come up after it starts. Debian's unit restarts it (Restart=always)
 // but every 100 ms, so it gives up after five tries; every two seconds
 // and without a limit it waits for the address.
-const restartDropIn = "# Written by Fundament from the configuration repository; changes here are overwritten.\n" +
+const restartDropIn = confHeader +
 	"# Keep restarting until the internal API address is there (at boot).\n" +
 	"[Unit]\n" +
 	"StartLimitIntervalSec=0\n" +

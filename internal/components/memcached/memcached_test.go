@@ -72,6 +72,15 @@ func TestItems(t *testing.T) {
 		if !s.Enabled || !s.Running || svc.Group != group || len(s.Subscribes) != 2 || !slices.Contains(svc.After, hostnet.Ready(h)) {
 			t.Errorf("%s: %+v %+v", h, svc, s)
 		}
+		for _, path := range []string{confPath, dropIn} {
+			f, _ := cat.Get(catalog.Ref{Host: h, ID: resource.File{Path: path}.ID()})
+			if f == nil || !slices.Contains(f.After, catalog.Ref{Host: h, ID: prepareCommand.ID()}) {
+				t.Errorf("%s: %s is written before the memcached the package started is stopped", h, path)
+			}
+		}
+		if !strings.Contains(prepareCommand.Guard, confPath) || !strings.HasPrefix(memcachedConf(instance{Host: h}, 64), confHeader) {
+			t.Error("the prepare guard does not recognise Fundament's memcached.conf")
+		}
 		conf := content(t, cat, h, confPath)
 		addr := c.HostsByName()[h].Networks["internal"].Address
 		for _, want := range []string{"-l " + addr.String() + "\n", fmt.Sprintf("-m %d\n", c.Services.Memcached.MemoryMB), "-c 4096\n", "-u memcache\n", "-U 0\n"} {

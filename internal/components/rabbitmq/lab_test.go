@@ -281,6 +281,14 @@ func TestLabRabbitMQ(t *testing.T) {
 	l.timed("apply fabric", func() { l.must("apply", "--auto-approve", "--component", "fabric") })
 	l.timed("apply rabbitmq,memcached", func() {
 		out := l.must("apply", "--auto-approve", "--component", "rabbitmq,memcached")
+		// Where the time goes: the members' starts, joins, gates.
+		for _, line := range strings.Split(out, "\n") {
+			if strings.Contains(line, "rabbitmq-server.service") || strings.Contains(line, "command:rabbitmq/") || strings.Contains(line, "group:") {
+				if strings.HasPrefix(strings.TrimSpace(line), "ok") || strings.HasPrefix(strings.TrimSpace(line), "gate") {
+					t.Log(strings.TrimSpace(line))
+				}
+			}
+		}
 		t.Log(lastLine(out))
 	})
 	l.timed("status OK", func() { l.waitStatus("RabbitMQ and Memcached healthy", 5*time.Minute, bothOK) })

@@ -7,6 +7,7 @@ package rabbitmq
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/fundament-cloud/fundament/internal/catalog"
 	"github.com/fundament-cloud/fundament/internal/components/hostnet"
@@ -89,9 +90,28 @@ func (b *builder) add(host string, r resource.Resource, after ...*catalog.Item) 
 	return it
 }
 
+// prepareCommand stops what the package's installation started (Debian
+// starts rabbitmq-server, and through it epmd on every address, with the
+// package's cookie) before Fundament first configures the host: the
+// server and the socket then start with the files below, and the plan,
+// made before the package was there, starts them rather than restart
+// them. Its guard holds once rabbitmq.conf is Fundament's, so it never
+// stops a configured server.
+var prepareCommand = resource.Command{
+	Name: "rabbitmq/prepare",
+	Script: `for unit in ` + serverUnit + ` epmd.service ` + epmdUnit + `; do
+	if systemctl is-active -q "$unit"; then
+		echo "fundament: stopping $unit, which runs before Fundament configured it (started by the package's installation)"
+		systemctl stop "$unit"
+	fi
+done
+`,
+	Guard: "grep -qsxF " + resource.Quote(strings.TrimSuffix(header, "\n")) + " " + confPath + "\n",
+}
+
 // member declares member i:
 //
-//	package -> cookie, rabbitmq.conf, rabbitmq-env.conf, epmd.socket's
+//	package -> prepare -> cookie, rabbitmq.conf, rabbitmq-env.conf, epmd.socket's
 //	drop-in -> epmd.socket -> rabbitmq-server (after /etc/hosts and the
 //	host's networks) -> the join (where there is more than one member)
 //
@@ -105,11 +125,12 @@ func (b *builder) member(i int, version, cookie string) []*catalog.Item {
 	m := b.t.Members[i]
 	h := m.Host
 	pkg := b.add(h, resource.Package{Name: serverPackage, Version: version})
+	prep := b.add(h, prepareCommand, pkg)
 	cookieFile := b.add(h, resource.File{Path: cookiePath, Content: []byte(cookie), Mode: "0400",
-		Owner: "rabbitmq", Group: "rabbitmq", Secret: true}, pkg)
-	conf := b.add(h, resource.File{Path: confPath, Content: []byte(rabbitmqConf(b.t, i))}, pkg)
-	env := b.add(h, resource.File{Path: envConfPath, Content: []byte(rabbitmqEnvConf(b.t, i))}, pkg)
-	dropIn := b.add(h, resource.File{Path: epmdDropIn, Content: []byte(epmdSocketConf(b.t, i))}, pkg)
+		Owner: "rabbitmq", Group: "rabbitmq", Secret: true}, pkg, prep)
+	conf := b.add(h, resource.File{Path: confPath, Content: []byte(rabbitmqConf(b.t, i))}, pkg, prep)
+	env := b.add(h, resource.File{Path: envConfPath, Content: []byte(rabbitmqEnvConf(b.t, i))}, pkg, prep)
+	dropIn := b.add(h, resource.File{Path: epmdDropIn, Content: []byte(epmdSocketConf(b.t, i))}, pkg, prep)
 	epmd := b.service(h, epmdUnit, []*catalog.Item{dropIn}, pkg)
 	server := b.service(h, serverUnit, []*catalog.Item{cookieFile, conf, env}, pkg, epmd)
 	server.After = append(server.After, hostnet.HostsFile(h), hostnet.Ready(h))

@@ -157,6 +157,9 @@ func TestOrderingAndGroup(t *testing.T) {
 	if g := cat.Groups[group]; g == nil || g.BatchSize != 1 || !slices.Equal(g.Hosts, members) {
 		t.Fatalf("rolling group: %+v", g)
 	}
+	if top, _ := newTopology(c); !strings.HasPrefix(rabbitmqConf(top, 0), header) || !strings.Contains(prepareCommand.Guard, confPath) {
+		t.Error("the prepare guard does not recognise Fundament's rabbitmq.conf")
+	}
 	acc := item(t, cat, "ctl-1", accountsID)
 	for _, h := range members {
 		server := item(t, cat, h, serverID)
@@ -171,6 +174,12 @@ func TestOrderingAndGroup(t *testing.T) {
 		}
 		if !hasRef(server.Subscribes, catalog.Ref{Host: h, ID: cookieID}) {
 			t.Errorf("%s: a new cookie does not restart the server", h)
+		}
+		prep := catalog.Ref{Host: h, ID: prepareCommand.ID()}
+		for _, path := range []string{cookiePath, confPath, envConfPath, epmdDropIn} {
+			if f := item(t, cat, h, resource.File{Path: path}.ID()); !hasRef(f.After, prep) {
+				t.Errorf("%s: %s is written before a server the package started is stopped", h, path)
+			}
 		}
 		cookie := item(t, cat, h, cookieID).Resource.(resource.File)
 		if !cookie.Secret || cookie.Mode != "0400" || cookie.Owner != "rabbitmq" || string(cookie.Content) != "SECRET(rabbitmq-erlang-cookie)" {
