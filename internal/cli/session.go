@@ -35,15 +35,17 @@ type engineFlags struct {
 // session is a loaded, valid repository with its state database, catalog
 // and a transport per host.
 type session struct {
-	g       *globals
-	cloud   *model.Cloud
-	db      *state.DB
-	cat     *catalog.Catalog
-	store   *secrets.Store
-	secrets []string // values read, for redaction
-	hosts   map[string]transport.Transport
-	hostsMu sync.Mutex // guards hosts while components probe
-	keys    []string   // the private key files SSH uses
+	g     *globals
+	cloud *model.Cloud
+	db    *state.DB
+	cat   *catalog.Catalog
+	store *secrets.Store
+	// storeErr says why store is nil.
+	storeErr error
+	secrets  []string // values read, for redaction
+	hosts    map[string]transport.Transport
+	hostsMu  sync.Mutex // guards hosts while components probe
+	keys     []string   // the private key files SSH uses
 }
 
 // loadValid loads and validates the repository, printing its errors.
@@ -60,7 +62,11 @@ func loadValid(g *globals) (*model.Cloud, error) {
 	return c, nil
 }
 
-func openSession(ctx context.Context, g *globals, f *engineFlags) (*session, error) {
+// openChecks loads and validates the repository and opens its state
+// database and secrets store: all that status needs, which runs health
+// checks and compiles no catalog (so it neither probes hosts nor needs
+// the components' secrets).
+func openChecks(g *globals, f *engineFlags) (*session, error) {
 	c, err := loadValid(g)
 	if err != nil {
 		return nil, err
@@ -69,18 +75,25 @@ func openSession(ctx context.Context, g *globals, f *engineFlags) (*session, err
 	if err != nil {
 		return nil, fmt.Errorf("opening the state database: %w", err)
 	}
-	s := &session{g: g, cloud: c, db: db}
+	s := &session{g: g, cloud: c, db: db, hosts: map[string]transport.Transport{}}
 	for _, r := range db.Recovered() {
 		fmt.Fprintf(g.stderr, "note: run %s was interrupted (its process is gone); this run converges from what the hosts have\n", r.ID)
 	}
-	store, err := secrets.Open(secrets.Options{RepoDir: g.repo, CloudName: c.Spec.Name, IdentityFile: f.identity})
-	if err == nil {
-		s.store = store
+	s.store, s.storeErr = secrets.Open(secrets.Options{RepoDir: g.repo, CloudName: c.Spec.Name, IdentityFile: f.identity})
+	return s, nil
+}
+
+// openSession is openChecks with the catalog compiled (the components
+// --component selects and what they need) and its hosts connected.
+func openSession(ctx context.Context, g *globals, f *engineFlags) (*session, error) {
+	s, err := openChecks(g, f)
+	if err != nil {
+		return nil, err
 	}
 	var mu sync.Mutex
-	in := &catalog.Input{Cloud: c, RepoDir: g.repo, Secret: func(name string) (string, error) {
+	in := &catalog.Input{Cloud: s.cloud, RepoDir: g.repo, Secret: func(name string) (string, error) {
 		if s.store == nil {
-			return "", fmt.Errorf("secret %s: the secrets store cannot be opened: %v", name, err)
+			return "", fmt.Errorf("secret %s: the secrets store cannot be opened: %v", name, s.storeErr)
 		}
 		v, err := s.store.Get(name)
 		if err == nil {
@@ -90,7 +103,6 @@ func openSession(ctx context.Context, g *globals, f *engineFlags) (*session, err
 		}
 		return v, err
 	}}
-	s.hosts = map[string]transport.Transport{}
 	in.Probe = func(host, script string) (string, error) {
 		t := s.connect(ctx, f, []string{host})[host]
 		res, err := t.Run(ctx, script, nil)
@@ -104,7 +116,7 @@ func openSession(ctx context.Context, g *globals, f *engineFlags) (*session, err
 	}
 	s.cat, err = catalog.CompileOnly(in, f.components, components.All()...)
 	if err != nil {
-		db.Close()
+		s.close()
 		return nil, err
 	}
 	s.connect(ctx, f, s.cat.Hosts())
@@ -115,14 +127,22 @@ func openSession(ctx context.Context, g *globals, f *engineFlags) (*session, err
 // s.hosts and returns the transports of all the hosts named.
 func (s *session) connect(ctx context.Context, f *engineFlags, names []string) map[string]transport.Transport {
 	s.hostsMu.Lock()
-	defer s.hostsMu.Unlock()
 	var missing []string
 	for _, n := range names {
 		if s.hosts[n] == nil {
 			missing = append(missing, n)
 		}
 	}
-	for n, t := range s.dial(ctx, f, missing) {
+	s.hostsMu.Unlock()
+	// Dialled unlocked: components probe several hosts at once.
+	dialled := s.dial(ctx, f, missing)
+	s.hostsMu.Lock()
+	defer s.hostsMu.Unlock()
+	for n, t := range dialled {
+		if s.hosts[n] != nil {
+			t.Close() // another probe dialled it meanwhile
+			continue
+		}
 		s.hosts[n] = t
 	}
 	out := make(map[string]transport.Transport, len(names))

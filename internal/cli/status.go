@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -27,21 +28,31 @@ func healthChecks(c *model.Cloud) []health.Check {
 }
 
 // selectChecks keeps the checks of the named components (all without
-// names); a component's checks include its parts' ("ovn/chassis").
-func selectChecks(checks []health.Check, components []string) []health.Check {
-	if len(components) == 0 {
-		return checks
+// names); a component's checks include its parts' ("ovn/chassis"). A name
+// that is no component is an error that lists them.
+func selectChecks(checks []health.Check, names []string) ([]health.Check, error) {
+	if len(names) == 0 {
+		return checks, nil
+	}
+	var known []string
+	for _, comp := range components.All() {
+		known = append(known, comp.Name())
+	}
+	for _, name := range names {
+		if !slices.Contains(known, name) && !slices.ContainsFunc(checks, func(c health.Check) bool { return c.Component == name }) {
+			return nil, fmt.Errorf("there is no component %q; the components are %s", name, strings.Join(known, ", "))
+		}
 	}
 	var out []health.Check
 	for _, c := range checks {
-		for _, name := range components {
+		for _, name := range names {
 			if c.Component == name || strings.HasPrefix(c.Component, name+"/") {
 				out = append(out, c)
 				break
 			}
 		}
 	}
-	return out
+	return out, nil
 }
 
 // allTargets connects to every host and switch of the model that the
@@ -74,15 +85,22 @@ Exit status: 0 when everything is OK, 1 otherwise.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout+wait)
 			defer cancel()
-			s, err := openSession(ctx, g, &f)
+			s, err := openChecks(g, &f)
 			if err != nil {
 				return err
 			}
 			defer s.close()
-			env := &health.Env{Cloud: s.cloud, Targets: s.allTargets(ctx, &f)}
-			checks := selectChecks(healthChecks(s.cloud), f.components)
+			checks, err := selectChecks(healthChecks(s.cloud), f.components)
+			if err != nil {
+				return err
+			}
+			var results []health.Result
+			var env *health.Env
+			if len(checks) > 0 { // else nothing to connect to
+				env = &health.Env{Cloud: s.cloud, Targets: s.allTargets(ctx, &f)}
+				results = health.RunAll(ctx, env, checks)
+			}
 			deadline := time.Now().Add(wait)
-			results := health.RunAll(ctx, env, checks)
 			// --wait: a cloud just deployed or healing (BGP sessions
 			// coming up, a RAFT member catching up) gets time to settle.
 			for health.Worst(results) != health.OK && time.Now().Before(deadline) && ctx.Err() == nil {

@@ -168,7 +168,7 @@ func Make(ctx context.Context, cat *catalog.Catalog, hosts map[string]transport.
 	// restarts, a command runs. Catalog order puts subscriptions first.
 	for _, it := range cat.Order() {
 		ip := byRef[it.Ref()]
-		if ip == nil || ip.Change.Op != resource.OpNone {
+		if ip == nil {
 			continue
 		}
 		var causes []string
@@ -178,6 +178,10 @@ func Make(ctx context.Context, cat *catalog.Catalog, hosts map[string]transport.
 			}
 		}
 		if len(causes) == 0 {
+			continue
+		}
+		if ip.Change.Op != resource.OpNone {
+			ip.Change.Restart = true
 			continue
 		}
 		op := resource.OpRun

@@ -169,3 +169,37 @@ func mustMakeOpts(t *testing.T, cat *catalog.Catalog, hosts map[string]transport
 	}
 	return p
 }
+
+// A subscriber that changes anyway is marked Restart when what it
+// subscribes to changes too; one that would not change acts because of it.
+func TestSubscribersOfAChange(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: files are created with owner root")
+	}
+	dir := t.TempDir()
+	conf := resource.File{Path: filepath.Join(dir, "app.conf"), Content: []byte("new\n"), Mode: "0644"}
+	sub := []catalog.Ref{{Host: "h1", ID: conf.ID()}}
+	cat, err := catalog.New([]*catalog.Item{
+		{Host: "h1", Component: "test", Resource: conf},
+		{Host: "h1", Component: "test", Resource: resource.Command{Name: "pending", Script: "true", Guard: "false"}, Subscribes: sub},
+		{Host: "h1", Component: "test", Resource: resource.Command{Name: "done", Script: "true", Guard: "true"}, Subscribes: sub},
+		{Host: "h1", Component: "test", Resource: resource.Command{Name: "unrelated", Script: "true", Guard: "false"}},
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := mustMake(t, cat, map[string]transport.Transport{"h1": &transport.Local{Name: "h1"}})
+	got := map[string]resource.Change{}
+	for _, it := range p.Hosts[0].Items {
+		got[it.Ref.ID.Name] = it.Change
+	}
+	if c := got["pending"]; c.Op != resource.OpRun || !c.Restart {
+		t.Errorf("pending: %+v, want run marked Restart", c)
+	}
+	if c := got["done"]; c.Op != resource.OpRun || c.Restart || !strings.Contains(c.Reason, "app.conf changes") {
+		t.Errorf("done: %+v, want run because app.conf changes", c)
+	}
+	if c := got["unrelated"]; c.Op != resource.OpRun || c.Restart {
+		t.Errorf("unrelated: %+v, want run, not marked", c)
+	}
+}

@@ -69,6 +69,12 @@ type Change struct {
 	// Reason explains run and restart ("guard: db not yet synced",
 	// "file:/etc/chrony/chrony.conf changes").
 	Reason string `json:"reason,omitempty"`
+	// Restart marks a change of a resource that something it subscribes
+	// to changes in the same plan: a service that is to start restarts
+	// instead, so that one started since the plan was made (by its
+	// package's installation, with the package's files) ends up running
+	// with the new ones.
+	Restart bool `json:"restart,omitempty"`
 }
 
 // Resource is one unit of desired state on one host.

@@ -173,7 +173,8 @@ func (s Service) reload() string {
 }
 
 // Apply enables or disables, then starts or stops, as the change says
-// (everything, when it says nothing).
+// (everything, when it says nothing); a start restarts when the change
+// is marked Restart (a subscribed file changes too).
 func (s Service) Apply(c Change) (string, []byte) {
 	if f, ok := changes(c, "systemd"); ok && f.Old != "true" {
 		return fail("systemd is not running this host (not PID 1, or no systemctl): cannot manage " + s.Unit), nil
@@ -193,7 +194,9 @@ func (s Service) Apply(c Change) (string, []byte) {
 		}
 	}
 	if run {
-		if s.Running {
+		if s.Running && c.Restart {
+			script += "systemctl restart " + u + "\n"
+		} else if s.Running {
 			script += "systemctl start " + u + "\n"
 		} else {
 			script += "systemctl stop " + u + "\n"

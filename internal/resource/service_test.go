@@ -61,6 +61,16 @@ func TestServiceScripts(t *testing.T) {
 		!strings.Contains(Service{Unit: "a"}.RestartScript(), "systemctl try-restart 'a'") {
 		t.Fatal("restart verbs")
 	}
+	// A start whose subscriptions change too restarts: a unit its package
+	// started since the plan runs with the new files.
+	start := Change{Op: OpUpdate, Fields: []FieldChange{{Field: "running", Old: "false", New: "true"}}}
+	if script, _ := (Service{Unit: "a", Running: true}).Apply(start); !strings.Contains(script, "systemctl start 'a'") {
+		t.Errorf("a plain start:\n%s", script)
+	}
+	start.Restart = true
+	if script, _ := (Service{Unit: "a", Running: true}).Apply(start); !strings.Contains(script, "systemctl restart 'a'") || strings.Contains(script, "systemctl start") {
+		t.Errorf("a start marked Restart:\n%s", script)
+	}
 	if err := (Service{Unit: "-x"}).Validate(); err == nil {
 		t.Fatal("an option as unit name")
 	}

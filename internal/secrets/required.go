@@ -9,7 +9,6 @@ import "github.com/fundament-cloud/fundament/internal/model"
 // generate` creates the ones missing; later issues' components read them.
 func Required(c *model.Cloud) []Spec {
 	specs := []Spec{
-		{Name: "galera-root", Kind: Password, Description: "MariaDB root password on every Galera member"},
 		{Name: "galera-mariabackup", Kind: Password, Description: "MariaDB user for Galera state transfers (mariabackup SST)"},
 		{Name: "rabbitmq-erlang-cookie", Kind: Hex, Length: 20, Description: "Erlang cookie shared by the RabbitMQ cluster"},
 		{Name: "rabbitmq-admin", Kind: Password, Description: "RabbitMQ administrator password"},

@@ -9,8 +9,8 @@ package galera
 import (
 	"errors"
 	"fmt"
+	"github.com/fundament-cloud/fundament/internal/testutil/example"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -21,17 +21,7 @@ import (
 	"github.com/fundament-cloud/fundament/internal/model"
 	"github.com/fundament-cloud/fundament/internal/resource"
 	"github.com/fundament-cloud/fundament/internal/testutil/golden"
-	"github.com/fundament-cloud/fundament/internal/validate"
 )
-
-func loadExample(t *testing.T, name string) *model.Cloud {
-	t.Helper()
-	c, diags := validate.Check(filepath.Join("../../../examples", name))
-	if diags.HasErrors() {
-		t.Fatalf("examples/%s: %v", name, diags.Items())
-	}
-	return c
-}
 
 // fakeSecret is a recognisable stand-in value of every secret.
 func fakeSecret(name string) (string, error) { return "S3cr3t-" + name, nil }
@@ -120,11 +110,11 @@ func renderItem(b *strings.Builder, it *catalog.Item) {
 }
 
 func TestGoldenLab(t *testing.T) {
-	golden.Check(t, "lab.txt", render(compileWith(t, loadExample(t, "lab"), nil)))
+	golden.Check(t, "lab.txt", render(compileWith(t, example.Load(t, "lab"), nil)))
 }
 
 func TestGoldenProduction(t *testing.T) {
-	golden.Check(t, "production.txt", render(compileWith(t, loadExample(t, "production"), nil)))
+	golden.Check(t, "production.txt", render(compileWith(t, example.Load(t, "production"), nil)))
 }
 
 // TestGoldenRecover is the catalog of a lab whose members all stopped
@@ -135,7 +125,7 @@ func TestGoldenRecover(t *testing.T) {
 		"ctl-2": probeOut("inactive", "", grastateText(42, true), false, "", ""),
 		"ctl-3": probeOut("inactive", "", grastateText(38, false), false, "", ""),
 	})
-	golden.Check(t, "recover.txt", render(compileWith(t, loadExample(t, "lab"), probe)))
+	golden.Check(t, "recover.txt", render(compileWith(t, example.Load(t, "lab"), probe)))
 }
 
 const clusterUUID = "971c9b48-ea14-11f1-881b-765d070fc40c"
@@ -232,7 +222,7 @@ func TestClusterSteps(t *testing.T) {
 		}), blocked: "ctl-3 cannot be probed", order: []string{"ctl-1", "ctl-2", "ctl-3"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cat := compileWith(t, loadExample(t, "lab"), tc.probe)
+			cat := compileWith(t, example.Load(t, "lab"), tc.probe)
 			g := cat.Groups[group]
 			if g == nil || g.BatchSize != 1 || !slices.Equal(g.Hosts, tc.order) {
 				t.Errorf("rolling group %+v, want hosts %v one at a time", g, tc.order)
@@ -291,7 +281,7 @@ func TestClusterSteps(t *testing.T) {
 // or a file shown in plans.
 func TestSecretsStayOutOfScripts(t *testing.T) {
 	for _, ex := range []string{"lab", "production"} {
-		cat := compileWith(t, loadExample(t, ex), nil)
+		cat := compileWith(t, example.Load(t, ex), nil)
 		var values []string
 		for _, it := range cat.Items {
 			if cmd, ok := it.Resource.(resource.Command); ok {
@@ -336,7 +326,7 @@ func TestScriptsParse(t *testing.T) {
 	if err != nil {
 		t.Skip("no sh")
 	}
-	c := loadExample(t, "lab")
+	c := example.Load(t, "lab")
 	ms, _ := members(c)
 	d := decision{Mode: recover, Seed: "ctl-2", Order: []string{"ctl-2", "ctl-1", "ctl-3"}, Reason: "it's a test"}
 	dbs := serviceDatabases(c)
@@ -355,7 +345,7 @@ func TestScriptsParse(t *testing.T) {
 }
 
 func TestDatabaseRefAndURL(t *testing.T) {
-	c := loadExample(t, "lab")
+	c := example.Load(t, "lab")
 	ref, ok := DatabaseRef(c, "keystone")
 	if !ok || ref.Host != "ctl-1" || ref.ID.String() != "command:galera/database-keystone" {
 		t.Errorf("DatabaseRef(keystone) = %v, %t", ref, ok)
@@ -392,7 +382,7 @@ func TestDatabaseRefAndURL(t *testing.T) {
 }
 
 func TestAccountHosts(t *testing.T) {
-	c := loadExample(t, "lab")
+	c := example.Load(t, "lab")
 	if got := accountHosts(c); !slices.Equal(got, []string{"10.199.20.0/255.255.255.0"}) {
 		t.Errorf("lab: %v", got)
 	}
@@ -402,12 +392,12 @@ func TestAccountHosts(t *testing.T) {
 }
 
 func TestModelProblems(t *testing.T) {
-	c := loadExample(t, "lab")
+	c := example.Load(t, "lab")
 	c.Services.Galera.Placement = model.Placement{Hosts: []string{"stor-1"}}
 	if _, err := catalog.Compile(&catalog.Input{Cloud: c, Secret: fakeSecret}, Component{}); err == nil || !strings.Contains(err.Error(), "host stor-1 has no address on an internal API network") {
 		t.Errorf("galera on a storage host: %v", err)
 	}
-	c = loadExample(t, "lab")
+	c = example.Load(t, "lab")
 	bad := func(name string) (string, error) { return "has space", nil }
 	if _, err := catalog.Compile(&catalog.Input{Cloud: c, Secret: bad}, Component{}); err == nil || strings.Contains(err.Error(), "has space") || !strings.Contains(err.Error(), "secret galera-mariabackup") {
 		t.Errorf("a password with a space: %v", err)

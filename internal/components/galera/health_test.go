@@ -3,6 +3,7 @@ package galera
 import (
 	"context"
 	"errors"
+	"github.com/fundament-cloud/fundament/internal/testutil/example"
 	"io"
 	"slices"
 	"strings"
@@ -61,7 +62,7 @@ func (s *scripted) Host() string { return "fake" }
 func (s *scripted) Close() error { return nil }
 
 func TestHealthCheckOverTransports(t *testing.T) {
-	c := loadExample(t, "lab")
+	c := example.Load(t, "lab")
 	checks := Component{}.HealthChecks(c)
 	if len(checks) != 1 || checks[0].Layer != "galera" || checks[0].Component != "galera" {
 		t.Fatalf("checks %+v", checks)

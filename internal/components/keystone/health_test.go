@@ -3,6 +3,7 @@ package keystone
 import (
 	"context"
 	"errors"
+	"github.com/fundament-cloud/fundament/internal/testutil/example"
 	"io"
 	"strings"
 	"testing"
@@ -21,7 +22,7 @@ const (
 
 func labTarget(t *testing.T) *target {
 	t.Helper()
-	c := loadExample(t, "lab")
+	c := example.Load(t, "lab")
 	tg, err := newTarget(c, Hosts(c))
 	if err != nil {
 		t.Fatal(err)
@@ -143,7 +144,7 @@ func (f *scripted) Host() string { return "fake" }
 func (f *scripted) Close() error { return nil }
 
 func TestHealthChecksRunOnEveryHost(t *testing.T) {
-	c := loadExample(t, "lab")
+	c := example.Load(t, "lab")
 	checks := Component{}.HealthChecks(c)
 	if len(checks) != 1 || checks[0].Layer != "keystone" || checks[0].Component != "keystone" || checks[0].Name != "keystone-api" {
 		t.Fatalf("checks: %+v", checks)

@@ -9,6 +9,7 @@ package keystone
 
 import (
 	"fmt"
+	"github.com/fundament-cloud/fundament/internal/testutil/example"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,17 +23,7 @@ import (
 	"github.com/fundament-cloud/fundament/internal/resource"
 	"github.com/fundament-cloud/fundament/internal/secrets"
 	"github.com/fundament-cloud/fundament/internal/testutil/golden"
-	"github.com/fundament-cloud/fundament/internal/validate"
 )
-
-func loadExample(t *testing.T, name string) *model.Cloud {
-	t.Helper()
-	c, diags := validate.Check(filepath.Join("../../../examples", name))
-	if diags.HasErrors() {
-		t.Fatalf("examples/%s: %v", name, diags.Items())
-	}
-	return c
-}
 
 // fakeSecrets stands for a repository's secrets: files named like the
 // real ones (the key repositories are listed from them) and values that
@@ -225,12 +216,12 @@ func renderItem(b *strings.Builder, it *catalog.Item) {
 
 func TestGoldenLab(t *testing.T) {
 	s := newFakeSecrets(t)
-	golden.Check(t, "lab.txt", render(compile(t, loadExample(t, "lab"), s), s))
+	golden.Check(t, "lab.txt", render(compile(t, example.Load(t, "lab"), s), s))
 }
 
 func TestGoldenProduction(t *testing.T) {
 	s := newFakeSecrets(t)
-	golden.Check(t, "production.txt", render(compile(t, loadExample(t, "production"), s), s))
+	golden.Check(t, "production.txt", render(compile(t, example.Load(t, "production"), s), s))
 }
 
 func item(t *testing.T, cat *catalog.Catalog, host string, id resource.ID) *catalog.Item {
@@ -244,7 +235,7 @@ func item(t *testing.T, cat *catalog.Catalog, host string, id resource.ID) *cata
 
 func TestKeystoneConfGolden(t *testing.T) {
 	s := newFakeSecrets(t)
-	cat := compile(t, loadExample(t, "lab"), s)
+	cat := compile(t, example.Load(t, "lab"), s)
 	conf := item(t, cat, "ctl-1", resource.File{Path: confPath}.ID()).Resource.(resource.File)
 	if !conf.Secret || conf.Mode != "0640" || conf.Group != "keystone" {
 		t.Errorf("keystone.conf: secret %t mode %s group %s", conf.Secret, conf.Mode, conf.Group)
@@ -266,7 +257,7 @@ func TestKeystoneConfGolden(t *testing.T) {
 // plans may show.
 func TestNoSecretOutsideSecretPlaces(t *testing.T) {
 	s := newFakeSecrets(t)
-	cat := compile(t, loadExample(t, "lab"), s)
+	cat := compile(t, example.Load(t, "lab"), s)
 	contains := func(text string) string {
 		for n, v := range s.values {
 			if n != "tls-ca-cert" && strings.Contains(text, v) {
@@ -312,7 +303,7 @@ func TestNoSecretOutsideSecretPlaces(t *testing.T) {
 
 func TestOneTimeStepsAndOrder(t *testing.T) {
 	s := newFakeSecrets(t)
-	c := loadExample(t, "lab")
+	c := example.Load(t, "lab")
 	cat := compile(t, c, s)
 	ref := func(host string, id resource.ID) catalog.Ref { return catalog.Ref{Host: host, ID: id} }
 	sync := item(t, cat, "ctl-1", resource.ID{Kind: resource.KindCommand, Name: "keystone/db-sync"})
@@ -369,7 +360,7 @@ func TestOneTimeStepsAndOrder(t *testing.T) {
 // longer has; a rotated repository changes the files and the guard-less
 // credential migration.
 func TestKeyFiles(t *testing.T) {
-	c := loadExample(t, "lab")
+	c := example.Load(t, "lab")
 	s := newFakeSecrets(t, "keystone-db", "keystone-admin", "keystone-fernet-0", "keystone-fernet-2", "keystone-fernet-3",
 		"keystone-credential-0", "keystone-credential-1", "tls-ca-cert")
 	cat := compile(t, c, s)
@@ -409,7 +400,7 @@ func TestKeyFiles(t *testing.T) {
 }
 
 func TestMissingSecretsAndModel(t *testing.T) {
-	c := loadExample(t, "lab")
+	c := example.Load(t, "lab")
 	for _, tc := range []struct {
 		name    string
 		secrets []string

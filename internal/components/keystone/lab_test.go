@@ -19,10 +19,7 @@ package keystone_test
 //	go test ./internal/components/keystone -run TestLabKeystone -v -timeout 50m
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,10 +28,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fundament-cloud/fundament/internal/cli"
 	"github.com/fundament-cloud/fundament/internal/health"
 	"github.com/fundament-cloud/fundament/internal/openstack"
-	"github.com/fundament-cloud/fundament/internal/secrets"
+	"github.com/fundament-cloud/fundament/internal/testutil/labtest"
 )
 
 const (
@@ -50,110 +46,26 @@ const (
 	applied = "fabric,galera,rabbitmq,memcached,loadbalancer,keystone"
 )
 
-type ksLab struct {
-	t      *testing.T
-	repo   string
-	labDir string
-	// outputs collects everything Fundament printed, checked for secrets
-	// at the end.
-	outputs []string
-}
-
-func (l *ksLab) fm(args ...string) (string, error) {
-	all := append([]string{"--repo", l.repo}, args...)
-	switch args[0] {
-	case "lab":
-		all = append([]string{"--repo", l.repo, "lab", "--prefix", labPrefix, "--lab-dir", l.labDir}, args[1:]...)
-	case "apply", "plan", "status":
-		all = append(all, "--ssh-key", filepath.Join(l.repo, ".fundament", "lab", "id_ed25519"))
-	}
-	var out, errb bytes.Buffer
-	code := cli.Execute(all, &out, &errb)
-	l.outputs = append(l.outputs, out.String(), errb.String())
-	if code != 0 {
-		return out.String(), fmt.Errorf("fundament %s: exit %d: %s%s", strings.Join(args, " "), code, out.String(), errb.String())
-	}
-	return out.String(), nil
-}
-
-func (l *ksLab) must(args ...string) string {
-	l.t.Helper()
-	out, err := l.fm(args...)
-	if err != nil {
-		l.t.Fatal(err)
-	}
-	return out
-}
-
-// in runs a script on a lab host.
-func (l *ksLab) in(host, script string) (string, error) {
-	out, err := l.fm("lab", "exec", host, "--", "sh", "-c", script)
-	return strings.TrimSpace(out), err
-}
+type ksLab struct{ *labtest.Lab }
 
 // status returns the Keystone results of fundament status.
-func (l *ksLab) status() []health.Result {
-	l.t.Helper()
-	out, _ := l.fm("status", "-o", "json", "--component", "keystone")
-	var st struct {
-		Results []health.Result `json:"results"`
-	}
-	if err := json.Unmarshal([]byte(out), &st); err != nil {
-		l.t.Fatalf("status -o json: %v: %s", err, out)
-	}
-	var rs []health.Result
-	for _, r := range st.Results {
-		if r.Layer == "keystone" {
-			rs = append(rs, r)
-		}
-	}
-	return rs
-}
+func (l *ksLab) status() []health.Result { return l.Status("keystone", "keystone") }
 
 // vipHolder is the control host that has the address, "" when none has.
 func (l *ksLab) vipHolder(addr string) string {
 	for _, h := range []string{"ctl-1", "ctl-2", "ctl-3"} {
-		if out, err := l.in(h, "ip -o -4 addr show"); err == nil && strings.Contains(out, " "+addr+"/") {
+		if out, err := l.In(h, "ip -o -4 addr show"); err == nil && strings.Contains(out, " "+addr+"/") {
 			return h
 		}
 	}
 	return ""
 }
 
-// waitResults polls status until ok accepts the results of the layers.
+// waitResults polls status until ok accepts the results of the layers
+// (each a component of the same name).
 func (l *ksLab) waitResults(what string, limit time.Duration, ok func([]health.Result) bool, layers ...string) []health.Result {
-	l.t.Helper()
-	start := time.Now()
-	for {
-		out, _ := l.fm("status", "-o", "json", "--component", strings.Join(layers, ","))
-		var st struct {
-			Results []health.Result `json:"results"`
-		}
-		if err := json.Unmarshal([]byte(out), &st); err != nil {
-			l.t.Fatalf("status -o json: %v: %s", err, out)
-		}
-		var rs []health.Result
-		for _, r := range st.Results {
-			if slices.Contains(layers, r.Layer) {
-				rs = append(rs, r)
-			}
-		}
-		if ok(rs) {
-			return rs
-		}
-		if time.Since(start) > limit {
-			l.t.Fatalf("no %s after %s:\n%s", what, limit, describe(rs))
-		}
-		time.Sleep(5 * time.Second)
-	}
-}
-
-func describe(rs []health.Result) string {
-	var b strings.Builder
-	for _, r := range rs {
-		fmt.Fprintf(&b, "  %s %s %s %v: %s\n", r.Check, r.Target, r.Status, r.Hosts, r.Reason)
-	}
-	return b.String()
+	l.T.Helper()
+	return l.WaitStatus(what, limit, ok, strings.Join(layers, ","), layers...)
 }
 
 // connect gets a token through the public virtual IP with the clouds.yaml
@@ -175,77 +87,18 @@ func connect(t *testing.T, cloudsYAML string, limit time.Duration) *openstack.Cl
 	}
 }
 
-func lastLine(s string) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	for i := len(lines) - 1; i >= 0; i-- {
-		if strings.HasPrefix(lines[i], "Apply ") {
-			return lines[i]
-		}
-	}
-	return lines[len(lines)-1]
-}
-
 func TestLabKeystone(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("the lab needs root (namespaces, interfaces, mounts); CI runs this test as root")
-	}
-	for _, p := range []string{"debootstrap", "ip", "nsenter", "unshare", "ssh"} {
-		if _, err := exec.LookPath(p); err != nil {
-			t.Skipf("the lab needs %s (make deps installs it)", p)
-		}
-	}
-	if testing.Short() {
-		t.Skip("the Keystone lab takes many minutes; not in -short")
-	}
-	repo := t.TempDir()
-	if err := os.CopyFS(repo, os.DirFS("../../../examples/lab")); err != nil {
-		t.Fatal(err)
-	}
-	// A make lab may have left examples/lab's own secrets and state.
-	for _, dir := range []string{secrets.DirName, cli.StateDir} {
-		if err := os.RemoveAll(filepath.Join(repo, dir)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	err := filepath.WalkDir(repo, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".yaml") {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err == nil {
-			s := strings.ReplaceAll(string(b), "10.199.", labNet)
-			s = strings.Replace(s, "\nname: lab\n", "\nname: "+cloud+"\n", 1)
-			err = os.WriteFile(p, []byte(s), 0o644)
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := &ksLab{t: t, repo: repo, labDir: filepath.Join(t.TempDir(), "lab")}
-	identity := filepath.Join(t.TempDir(), cloud+".agekey")
-	t.Setenv(secrets.IdentityEnv, identity)
-	l.must("secrets", "generate")
-
-	l.fm("lab", "down") // what a killed run left
-	t.Cleanup(func() {
-		if _, err := l.fm("lab", "down"); err != nil {
-			t.Logf("lab down: %v", err)
-		}
-	})
+	l := &ksLab{labtest.New(t, labtest.Config{Prefix: labPrefix, Net: labNet, CloudName: cloud, Secrets: true, Components: applied})}
 	start := time.Now()
-	if out, err := l.fm("lab", "up", "--no-apply", "--wait", "10m"); err != nil {
-		t.Skipf("the lab cannot be built here: %v", err)
-	} else {
-		t.Logf("lab up in %s: %s", time.Since(start).Round(time.Second), lastLine(out))
-	}
+	up := l.Up()
+	t.Logf("lab up in %s: %s", time.Since(start).Round(time.Second), labtest.LastLine(up))
 	applyStart := time.Now()
-	out := l.must("apply", "--auto-approve", "--component", applied)
-	t.Logf("first apply (%s) in %s: %s", applied, time.Since(applyStart).Round(time.Second), lastLine(out))
+	out := l.Must("apply", "--auto-approve", "--component", applied)
+	t.Logf("first apply (%s) in %s: %s", applied, time.Since(applyStart).Round(time.Second), labtest.LastLine(out))
 
 	ops := t.TempDir()
 	cloudsYAML := filepath.Join(ops, "clouds.yaml")
-	l.must("openstack", "clouds-yaml", "--out", cloudsYAML)
+	l.Must("openstack", "clouds-yaml", "--out", cloudsYAML)
 	client := connect(t, cloudsYAML, 5*time.Minute)
 	t.Logf("lab up to a working Keystone (a token through the public virtual IP): %s", time.Since(start).Round(time.Second))
 
@@ -280,7 +133,7 @@ func TestLabKeystone(t *testing.T) {
 			cmd := exec.Command("openstack", append([]string{"--os-cloud", cloud}, args...)...)
 			cmd.Env = append(os.Environ(), "OS_CLIENT_CONFIG_FILE="+cloudsYAML)
 			out, err := cmd.CombinedOutput()
-			l.outputs = append(l.outputs, string(out))
+			l.Record(string(out))
 			if err != nil {
 				t.Errorf("openstack %s: %v\n%s", strings.Join(args, " "), err, out)
 				continue
@@ -291,12 +144,12 @@ func TestLabKeystone(t *testing.T) {
 		}
 		// The admin's clouds.yaml on a control host.
 		for _, c := range []string{cloud, cloud + "-public"} {
-			out, err := l.in("ctl-2", "openstack --os-cloud "+c+" endpoint list -f value -c Interface -c URL")
+			out, err := l.In("ctl-2", "openstack --os-cloud "+c+" endpoint list -f value -c Interface -c URL")
 			if err != nil || !strings.Contains(out, "internal http://"+labNet+"20.10:5000/v3") {
 				t.Errorf("openstack --os-cloud %s on ctl-2: %v\n%s", c, err, out)
 			}
 		}
-		out, err := l.in("ctl-1", "openstack --os-cloud "+cloud+" project show service -f value -c name")
+		out, err := l.In("ctl-1", "openstack --os-cloud "+cloud+" project show service -f value -c name")
 		if err != nil || out != "service" {
 			t.Errorf("the service project: %v %q", err, out)
 		}
@@ -307,11 +160,11 @@ func TestLabKeystone(t *testing.T) {
 		for {
 			rs := l.status()
 			if len(rs) == 5 && health.Worst(rs) == health.OK {
-				t.Logf("status:\n%s", describe(rs))
+				t.Logf("status:\n%s", labtest.Describe(rs))
 				break
 			}
 			if time.Now().After(limit) {
-				t.Fatalf("Keystone is not healthy after 3 minutes:\n%s", describe(rs))
+				t.Fatalf("Keystone is not healthy after 3 minutes:\n%s", labtest.Describe(rs))
 			}
 			time.Sleep(10 * time.Second)
 		}
@@ -319,20 +172,20 @@ func TestLabKeystone(t *testing.T) {
 
 	t.Run("no-op re-apply", func(t *testing.T) {
 		start := time.Now()
-		out := l.must("apply", "--auto-approve", "--component", applied)
-		t.Logf("re-apply in %s: %s", time.Since(start).Round(time.Millisecond), lastLine(out))
-		if out := l.must("plan", "--component", applied); !strings.Contains(out, "No changes.") {
+		out := l.Must("apply", "--auto-approve", "--component", applied)
+		t.Logf("re-apply in %s: %s", time.Since(start).Round(time.Millisecond), labtest.LastLine(out))
+		if out := l.Must("plan", "--component", applied); !strings.Contains(out, "No changes.") {
 			t.Errorf("a re-plan changes something:\n%s", out)
 		}
 	})
 
 	t.Run("fernet rotation while serving", func(t *testing.T) {
 		held := connect(t, cloudsYAML, time.Minute) // a token of the current primary key
-		l.must("openstack", "rotate-keys", "fernet")
+		l.Must("openstack", "rotate-keys", "fernet")
 		start := time.Now()
-		out := l.must("apply", "--auto-approve", "--component", "keystone")
-		t.Logf("apply of the rotated keys in %s: %s", time.Since(start).Round(time.Second), lastLine(out))
-		got, err := l.in("ctl-3", "ls /etc/keystone/fernet-keys | sort -n | tr '\\n' ' '")
+		out := l.Must("apply", "--auto-approve", "--component", "keystone")
+		t.Logf("apply of the rotated keys in %s: %s", time.Since(start).Round(time.Second), labtest.LastLine(out))
+		got, err := l.In("ctl-3", "ls /etc/keystone/fernet-keys | sort -n | tr '\\n' ' '")
 		if err != nil || got != "0 1 2" {
 			t.Errorf("ctl-3's fernet keys: %q %v", got, err)
 		}
@@ -347,7 +200,7 @@ func TestLabKeystone(t *testing.T) {
 		if _, err := fresh.Token(context.Background()); err != nil {
 			t.Errorf("a token of the new primary key: %v", err)
 		}
-		if out := l.must("plan", "--component", applied); !strings.Contains(out, "No changes.") {
+		if out := l.Must("plan", "--component", applied); !strings.Contains(out, "No changes.") {
 			t.Errorf("after the rotation, a re-plan changes something:\n%s", out)
 		}
 	})
@@ -357,7 +210,7 @@ func TestLabKeystone(t *testing.T) {
 		if holder == "" {
 			t.Fatal("nobody holds the public virtual IP")
 		}
-		l.must("lab", "stop", holder)
+		l.Must("lab", "stop", holder)
 		stopped := time.Now()
 		client := connect(t, cloudsYAML, 2*time.Minute)
 		if _, err := client.Token(context.Background()); err != nil {
@@ -369,8 +222,8 @@ func TestLabKeystone(t *testing.T) {
 		rs := l.waitResults("galera and rabbitmq degraded by "+holder, 2*time.Minute, func(rs []health.Result) bool {
 			return len(rs) == 2 && health.Worst(rs) == health.Degraded && slices.ContainsFunc(rs, func(r health.Result) bool { return slices.Contains(r.Hosts, holder) })
 		}, "galera", "rabbitmq")
-		t.Logf("with %s stopped:\n%s", holder, describe(rs))
-		l.must("lab", "start", holder)
+		t.Logf("with %s stopped:\n%s", holder, labtest.Describe(rs))
+		l.Must("lab", "start", holder)
 		started := time.Now()
 		rs = l.waitResults("every layer OK after "+holder+" started", 5*time.Minute, func(rs []health.Result) bool {
 			return len(rs) > 0 && health.Worst(rs) == health.OK
@@ -378,24 +231,5 @@ func TestLabKeystone(t *testing.T) {
 		t.Logf("%s started: status OK after %s", holder, time.Since(started).Round(time.Second))
 	})
 
-	t.Run("no secret in any output", func(t *testing.T) {
-		st, err := secrets.Open(secrets.Options{RepoDir: repo, CloudName: cloud, IdentityFile: identity})
-		if err != nil {
-			t.Fatal(err)
-		}
-		names, _ := st.List()
-		all := strings.Join(l.outputs, "\n")
-		for _, n := range names {
-			v, err := st.Get(n)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if strings.Contains(v, "BEGIN CERTIFICATE") {
-				continue // certificates are public
-			}
-			if strings.Contains(all, strings.TrimSpace(v)) {
-				t.Errorf("secret %s appears in Fundament's output", n)
-			}
-		}
-	})
+	t.Run("no secret in any output", l.NoSecretShown)
 }

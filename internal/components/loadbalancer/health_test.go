@@ -2,6 +2,7 @@ package loadbalancer
 
 import (
 	"errors"
+	"github.com/fundament-cloud/fundament/internal/testutil/example"
 	"net/netip"
 	"slices"
 	"strings"
@@ -77,7 +78,7 @@ func TestParseProbe(t *testing.T) {
 }
 
 func labTopology(t *testing.T) *topology {
-	return mustTopology(t, loadExample(t, "lab"))
+	return mustTopology(t, example.Load(t, "lab"))
 }
 
 // view makes a member's view: holding the given virtual IPs, with both
@@ -195,7 +196,7 @@ func TestEvaluateBackends(t *testing.T) {
 }
 
 func TestHealthChecksComponents(t *testing.T) {
-	checks := Component{}.HealthChecks(loadExample(t, "lab"))
+	checks := Component{}.HealthChecks(example.Load(t, "lab"))
 	var got []string
 	for _, c := range checks {
 		got = append(got, c.Layer+"/"+c.Name+"/"+c.Component)

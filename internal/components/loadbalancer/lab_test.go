@@ -14,11 +14,9 @@ package loadbalancer_test
 //	go test ./internal/components/loadbalancer -run TestLabLoadBalancer -v -timeout 40m
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -30,10 +28,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fundament-cloud/fundament/internal/cli"
 	"github.com/fundament-cloud/fundament/internal/health"
 	"github.com/fundament-cloud/fundament/internal/model"
-	"github.com/fundament-cloud/fundament/internal/validate"
+	"github.com/fundament-cloud/fundament/internal/testutil/labtest"
 )
 
 const (
@@ -56,86 +53,33 @@ var members = []string{"ctl-1", "ctl-2", "ctl-3"}
 // for a loaded machine.
 const failoverLimit = 20 * time.Second
 
-type lbLab struct {
-	t      *testing.T
-	repo   string
-	labDir string
-	cloud  *model.Cloud
-}
+type lbLab struct{ *labtest.Lab }
 
-func (l *lbLab) fm(args ...string) (string, error) {
-	all := append([]string{"--repo", l.repo}, args...)
-	switch args[0] {
-	case "lab":
-		all = append([]string{"--repo", l.repo, "lab", "--prefix", labPrefix, "--lab-dir", l.labDir}, args[1:]...)
-	case "apply", "plan", "status":
-		all = append(all, "--ssh-key", filepath.Join(l.repo, ".fundament", "lab", "id_ed25519"), "--component", components)
-	}
-	var out, errb bytes.Buffer
-	if code := cli.Execute(all, &out, &errb); code != 0 {
-		return out.String(), fmt.Errorf("fundament %s: exit %d: %s%s", strings.Join(args, " "), code, out.String(), errb.String())
-	}
-	return out.String(), nil
-}
-
-func (l *lbLab) must(args ...string) string {
-	l.t.Helper()
-	out, err := l.fm(args...)
-	if err != nil {
-		l.t.Fatal(err)
+// withoutBackends leaves out the load balancer's backends check: the APIs
+// and Galera behind HAProxy are not deployed here.
+func withoutBackends(rs []health.Result) []health.Result {
+	var out []health.Result
+	for _, r := range rs {
+		if r.Check != "haproxy-backends" {
+			out = append(out, r)
+		}
 	}
 	return out
 }
 
-// in runs a script on a lab host.
-func (l *lbLab) in(host, script string) string {
-	l.t.Helper()
-	return strings.TrimSpace(l.must("lab", "exec", host, "--", "sh", "-c", script))
-}
-
 // status returns the load balancer's results of fundament status, but
-// those of its backends: the APIs and Galera behind HAProxy are not
-// deployed here.
-func (l *lbLab) status() []health.Result {
-	l.t.Helper()
-	out, _ := l.fm("status", "-o", "json")
-	var st struct {
-		Results []health.Result `json:"results"`
-	}
-	if err := json.Unmarshal([]byte(out), &st); err != nil {
-		l.t.Fatalf("status -o json: %v: %s", err, out)
-	}
-	var rs []health.Result
-	for _, r := range st.Results {
-		if r.Layer == "loadbalancer" && r.Check != "haproxy-backends" {
-			rs = append(rs, r)
-		}
-	}
-	return rs
-}
+// those of its backends.
+func (l *lbLab) status() []health.Result { return withoutBackends(l.Status("", "loadbalancer")) }
 
 func (l *lbLab) waitStatus(what string, limit time.Duration, ok func([]health.Result) bool) []health.Result {
-	l.t.Helper()
-	start := time.Now()
-	for {
-		rs := l.status()
-		if ok(rs) {
-			l.t.Logf("%s after %s", what, time.Since(start).Round(time.Second))
-			return rs
-		}
-		if time.Since(start) > limit {
-			l.t.Fatalf("no %s after %s:\n%s", what, limit, describe(rs))
-		}
-		time.Sleep(5 * time.Second)
-	}
+	l.T.Helper()
+	return withoutBackends(l.WaitStatus(what, limit, func(rs []health.Result) bool { return ok(withoutBackends(rs)) }, "", "loadbalancer"))
 }
 
-func describe(rs []health.Result) string {
-	var b strings.Builder
-	for _, r := range rs {
-		fmt.Fprintf(&b, "  %s %s %s %v: %s\n", r.Check, r.Target, r.Status, r.Hosts, r.Reason)
-	}
-	return b.String()
+// in runs a script on a lab host.
+func (l *lbLab) in(host, script string) string {
+	l.T.Helper()
+	return l.MustIn(host, script)
 }
 
 // allOK wants the vip, haproxy and keepalived results (2 + 3 + 3) OK.
@@ -154,7 +98,7 @@ func find(rs []health.Result, check, target string) *health.Result {
 // network namespaces directly (the lab names them <prefix>-<node>): a
 // failover is timed by this, so it must be quick.
 func (l *lbLab) holders(addr string, among []string) []string {
-	l.t.Helper()
+	l.T.Helper()
 	var out []string
 	for _, h := range among {
 		got, err := exec.Command("ip", "-n", labPrefix+"-"+h, "-o", "addr", "show", "to", addr+"/32").Output()
@@ -169,63 +113,23 @@ func (l *lbLab) holders(addr string, among []string) []string {
 }
 
 func TestLabLoadBalancer(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("the lab needs root (namespaces, interfaces, mounts); CI runs this test as root")
-	}
-	for _, p := range []string{"debootstrap", "ip", "nsenter", "unshare", "ssh"} {
-		if _, err := exec.LookPath(p); err != nil {
-			t.Skipf("the lab needs %s (make deps installs it)", p)
-		}
-	}
-	if testing.Short() {
-		t.Skip("the load balancer lab takes minutes; not in -short")
-	}
-	repo := t.TempDir()
-	if err := os.CopyFS(repo, os.DirFS("../../../examples/lab")); err != nil {
-		t.Fatal(err)
-	}
-	err := filepath.WalkDir(repo, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".yaml") {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err == nil {
-			s := strings.ReplaceAll(string(b), "10.199.", labNet)
-			s = strings.Replace(s, "\nname: lab\n", "\nname: lbtest\n", 1)
-			err = os.WriteFile(p, []byte(s), 0o644)
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, diags := validate.Check(repo)
-	if diags.HasErrors() {
-		t.Fatalf("the lab's copy is invalid: %v", diags.Items())
-	}
-	l := &lbLab{t: t, repo: repo, labDir: filepath.Join(t.TempDir(), "lab"), cloud: c}
-	t.Setenv("FUNDAMENT_AGE_IDENTITY", filepath.Join(t.TempDir(), "lbtest.agekey"))
-	l.must("secrets", "generate")
+	l := &lbLab{labtest.New(t, labtest.Config{Prefix: labPrefix, Net: labNet, CloudName: "lbtest", Secrets: true, Components: components})}
+	c := l.Cloud
 	caFile := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(caFile, []byte(l.must("secrets", "show", "tls-ca-cert")), 0o644); err != nil {
+	if err := os.WriteFile(caFile, []byte(l.Must("secrets", "show", "tls-ca-cert")), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	internal, public := vipAddr(c, "internal"), vipAddr(c, "public")
 
-	l.fm("lab", "down") // what a killed run left
 	t.Cleanup(func() {
-		if _, err := l.fm("lab", "down"); err != nil {
+		if _, err := l.Fm("lab", "down"); err != nil {
 			t.Logf("lab down: %v", err)
 		}
 		if out, _ := exec.Command("ip", "route", "show", labNet+"100.0/24").Output(); len(out) > 0 {
 			t.Errorf("lab down left the route %s", out)
 		}
 	})
-	if out, err := l.fm("lab", "up", "--no-apply", "--wait", "10m"); err != nil {
-		t.Skipf("the lab cannot be built here: %v", err)
-	} else {
-		t.Log(strings.TrimSpace(out))
-	}
+	t.Log(l.Up())
 	t.Run("route to the external network", func(t *testing.T) {
 		out, err := exec.Command("ip", "route", "show", labNet+"100.0/24").Output()
 		if err != nil || !strings.Contains(string(out), "via "+labNet+"0.4 ") {
@@ -233,11 +137,11 @@ func TestLabLoadBalancer(t *testing.T) {
 		}
 	})
 	start := time.Now()
-	out := l.must("apply", "--auto-approve")
-	t.Logf("first apply (%s) in %s: %s", components, time.Since(start).Round(time.Second), lastLine(out))
+	out := l.Must("apply", "--auto-approve")
+	t.Logf("first apply (%s) in %s: %s", components, time.Since(start).Round(time.Second), labtest.LastLine(out))
 
 	rs := l.waitStatus("the load balancer healthy", 3*time.Minute, allOK)
-	t.Logf("status:\n%s", describe(rs))
+	t.Logf("status:\n%s", labtest.Describe(rs))
 	t.Run("one holder per virtual IP", func(t *testing.T) {
 		for _, a := range []string{internal, public} {
 			if hs := l.holders(a, members); len(hs) != 1 {
@@ -263,7 +167,7 @@ func TestLabLoadBalancer(t *testing.T) {
 	})
 	t.Run("no-op re-apply", func(t *testing.T) {
 		start := time.Now()
-		if out := l.must("apply", "--auto-approve"); !strings.Contains(out, "No changes.") {
+		if out := l.Must("apply", "--auto-approve"); !strings.Contains(out, "No changes.") {
 			t.Errorf("a re-apply changes something:\n%s", out)
 		}
 		t.Logf("no-op re-apply in %s", time.Since(start).Round(100*time.Millisecond))
@@ -282,7 +186,7 @@ func TestLabLoadBalancer(t *testing.T) {
 			r := find(rs, "vip", "public")
 			return r != nil && r.Status == health.Degraded && slices.Contains(r.Hosts, holder[0])
 		})
-		t.Logf("with haproxy stopped:\n%s", describe(rs))
+		t.Logf("with haproxy stopped:\n%s", labtest.Describe(rs))
 		l.in(holder[0], "systemctl start haproxy.service")
 		l.waitStatus("the load balancer healthy again", 2*time.Minute, allOK)
 	})
@@ -293,7 +197,7 @@ func TestLabLoadBalancer(t *testing.T) {
 		}
 		victim, others := holder[0], without(members, holder[0])
 		t0 := time.Now()
-		l.must("lab", "stop", victim)
+		l.Must("lab", "stop", victim)
 		stopped := time.Since(t0)
 		// Both the VRRP takeover and the endpoint answering again, as the
 		// machine sees it.
@@ -322,14 +226,14 @@ func TestLabLoadBalancer(t *testing.T) {
 			}
 			return true
 		})
-		t.Logf("with %s off:\n%s", victim, describe(rs))
+		t.Logf("with %s off:\n%s", victim, labtest.Describe(rs))
 		if hs := l.holders(internal, others); len(hs) != 1 {
 			t.Errorf("the internal VIP is held by %v of %v", hs, others)
 		}
 
-		l.must("lab", "start", victim)
+		l.Must("lab", "start", victim)
 		rs = l.waitStatus("the load balancer healthy after the restart", 5*time.Minute, allOK)
-		t.Logf("after %s restarted:\n%s", victim, describe(rs))
+		t.Logf("after %s restarted:\n%s", victim, labtest.Describe(rs))
 		// nopreempt: the virtual IPs stay where they moved.
 		if hs := l.holders(public, members); len(hs) != 1 || hs[0] == victim {
 			t.Errorf("after the restart, the public VIP is held by %v (want one member, not %s: nopreempt)", hs, victim)
@@ -339,10 +243,12 @@ func TestLabLoadBalancer(t *testing.T) {
 		if code, err := getPublic(caFile, public, 10*time.Second); err != nil || code != http.StatusServiceUnavailable {
 			t.Errorf("the public endpoint after the restart: %d, %v", code, err)
 		}
-		if out := l.must("plan"); !strings.Contains(out, "No changes.") {
+		if out := l.Must("plan"); !strings.Contains(out, "No changes.") {
 			t.Errorf("after the restart, a re-plan changes something:\n%s", out)
 		}
 	})
+	// The HAProxy statistics password and the certificates' keys.
+	t.Run("no secret in any output", l.NoSecretShown)
 }
 
 func vipAddr(c *model.Cloud, name string) string {
@@ -366,7 +272,7 @@ func without(hosts []string, h string) []string {
 
 // waitMove waits until one of the hosts holds the address and returns it.
 func (l *lbLab) waitMove(addr string, among []string, limit time.Duration) string {
-	l.t.Helper()
+	l.T.Helper()
 	deadline := time.Now().Add(limit)
 	for time.Now().Before(deadline) {
 		if hs := l.holders(addr, among); len(hs) == 1 {
@@ -374,7 +280,7 @@ func (l *lbLab) waitMove(addr string, among []string, limit time.Duration) strin
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	l.t.Fatalf("%s did not move to one of %v within %s", addr, among, limit)
+	l.T.Fatalf("%s did not move to one of %v within %s", addr, among, limit)
 	return ""
 }
 
@@ -403,14 +309,4 @@ func getPublic(caFile, addr string, timeout time.Duration) (int, error) {
 	defer resp.Body.Close()
 	io.Copy(io.Discard, resp.Body)
 	return resp.StatusCode, nil
-}
-
-func lastLine(s string) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	for i := len(lines) - 1; i >= 0; i-- {
-		if strings.HasPrefix(lines[i], "Apply ") {
-			return lines[i]
-		}
-	}
-	return lines[len(lines)-1]
 }

@@ -9,6 +9,7 @@ package loadbalancer
 import (
 	"cmp"
 	"fmt"
+	"github.com/fundament-cloud/fundament/internal/testutil/example"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -23,17 +24,7 @@ import (
 	"github.com/fundament-cloud/fundament/internal/resource"
 	"github.com/fundament-cloud/fundament/internal/secrets"
 	"github.com/fundament-cloud/fundament/internal/testutil/golden"
-	"github.com/fundament-cloud/fundament/internal/validate"
 )
-
-func loadExample(t *testing.T, name string) *model.Cloud {
-	t.Helper()
-	c, diags := validate.Check(filepath.Join("../../../examples", name))
-	if diags.HasErrors() {
-		t.Fatalf("examples/%s: %v", name, diags.Items())
-	}
-	return c
-}
 
 // secretsOf generates the cloud's secrets in a store of its own and
 // returns its reader.
@@ -131,15 +122,15 @@ func fileOf(t *testing.T, cat *catalog.Catalog, host, path string) resource.File
 }
 
 func TestGolden(t *testing.T) {
-	for _, example := range []string{"lab", "production"} {
-		t.Run(example, func(t *testing.T) {
-			c := loadExample(t, example)
+	for _, repo := range []string{"lab", "production"} {
+		t.Run(repo, func(t *testing.T) {
+			c := example.Load(t, repo)
 			cat := compile(t, c, secretsOf(t, c))
-			golden.Check(t, example+"-items.txt", render(cat))
+			golden.Check(t, repo+"-items.txt", render(cat))
 			t0 := mustTopology(t, c)
-			golden.Check(t, example+"-haproxy.cfg", string(fileOf(t, cat, t0.Members[0].Host, haproxyConf).Content))
+			golden.Check(t, repo+"-haproxy.cfg", string(fileOf(t, cat, t0.Members[0].Host, haproxyConf).Content))
 			for _, m := range t0.Members[:2] {
-				golden.Check(t, example+"-keepalived-"+m.Host+".conf", string(fileOf(t, cat, m.Host, keepalivedConf).Content))
+				golden.Check(t, repo+"-keepalived-"+m.Host+".conf", string(fileOf(t, cat, m.Host, keepalivedConf).Content))
 			}
 		})
 	}
@@ -158,7 +149,7 @@ func mustTopology(t *testing.T, c *model.Cloud) *topology {
 // only in files marked secret, never in a script, a guard or another
 // file, so that plans and logs never show them.
 func TestSecretsStayInSecretFiles(t *testing.T) {
-	c := loadExample(t, "lab")
+	c := example.Load(t, "lab")
 	get := secretsOf(t, c)
 	cat := compile(t, c, get)
 	password, _ := get("haproxy-stats")
@@ -234,7 +225,7 @@ func TestVRIDs(t *testing.T) {
 // networking and the non-local bind, and only the services and their
 // reloads roll.
 func TestOrderAndGroup(t *testing.T) {
-	c := loadExample(t, "lab")
+	c := example.Load(t, "lab")
 	cat := compile(t, c, secretsOf(t, c))
 	pos := map[string]int{}
 	for i, it := range cat.HostItems("ctl-2") {
@@ -273,10 +264,10 @@ func TestOrderAndGroup(t *testing.T) {
 // no longer fits the model, and an operator's key that is not the
 // certificate's.
 func TestCertificateChecks(t *testing.T) {
-	c := loadExample(t, "lab")
+	c := example.Load(t, "lab")
 	get := secretsOf(t, c)
 	// The public virtual IP moves; the secrets were not generated again.
-	moved := loadExample(t, "lab")
+	moved := example.Load(t, "lab")
 	for _, v := range moved.Network.VirtualIPs {
 		if v.Name == "public" {
 			v.Address = netip.MustParseAddr("10.199.100.20")
@@ -293,7 +284,7 @@ func TestCertificateChecks(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(repo, "public.pem"), []byte(cert), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	own := loadExample(t, "lab")
+	own := example.Load(t, "lab")
 	own.Services.LoadBalancer.TLS = &model.TLS{Certificate: "public.pem", KeySecret: "my-key"}
 	withKey := func(name string) func(string) (string, error) {
 		return func(n string) (string, error) {
@@ -317,7 +308,7 @@ func TestCertificateChecks(t *testing.T) {
 
 // TestNoVirtualIPs: without virtual IPs the component has nothing to do.
 func TestNoVirtualIPs(t *testing.T) {
-	c := loadExample(t, "lab")
+	c := example.Load(t, "lab")
 	c.Network.VirtualIPs = nil
 	items, groups, err := Component{}.Items(&catalog.Input{Cloud: c})
 	if err != nil || len(items)+len(groups) != 0 {
@@ -329,7 +320,7 @@ func TestNoVirtualIPs(t *testing.T) {
 }
 
 func TestReady(t *testing.T) {
-	c := loadExample(t, "lab")
+	c := example.Load(t, "lab")
 	cat := compile(t, c, secretsOf(t, c))
 	refs := Ready(c)
 	if len(refs) != 3 || refs[0].Host != "ctl-1" {

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net/netip"
 	"strconv"
-	"strings"
 
 	"github.com/fundament-cloud/fundament/internal/catalog"
 	"github.com/fundament-cloud/fundament/internal/components/hostnet"
@@ -113,9 +112,10 @@ func (Component) Items(in *catalog.Input) ([]*catalog.Item, []*catalog.Group, er
 			return it
 		}
 		pkg := add(resource.Package{Name: pkgName, Version: version})
-		prep := add(prepareCommand, pkg)
-		conf := add(resource.File{Path: confPath, Content: []byte(memcachedConf(inst, c.Services.Memcached.MemoryMB))}, pkg, prep)
-		drop := add(resource.File{Path: dropIn, Content: []byte(restartDropIn)}, pkg, prep)
+		conf := add(resource.File{Path: confPath, Content: []byte(memcachedConf(inst, c.Services.Memcached.MemoryMB))}, pkg)
+		drop := add(resource.File{Path: dropIn, Content: []byte(restartDropIn)}, pkg)
+		// Subscribed: where installing the package starts memcached with
+		// Debian's files, the plan's start becomes a restart.
 		svc := resource.Service{Unit: unit, Enabled: true, Running: true,
 			Subscribes: []resource.ID{conf.Resource.ID(), drop.Resource.ID()}}
 		it := add(svc, pkg, conf, drop)
@@ -134,20 +134,6 @@ func (Component) Items(in *catalog.Input) ([]*catalog.Item, []*catalog.Group, er
 
 // confHeader begins the files Fundament writes.
 const confHeader = "# Written by Fundament from the configuration repository; changes here are overwritten.\n"
-
-// prepareCommand stops the memcached that the package's installation
-// started with Debian's configuration (on localhost), before Fundament
-// first writes its own: the plan, made before the package was there,
-// starts the service rather than restart it. Its guard holds once
-// memcached.conf is Fundament's.
-var prepareCommand = resource.Command{
-	Name: "memcached/prepare",
-	Script: "if systemctl is-active -q " + unit + "; then\n" +
-		"\techo \"fundament: stopping " + unit + ", which runs with the package's configuration\"\n" +
-		"\tsystemctl stop " + unit + "\n" +
-		"fi\n",
-	Guard: "grep -qsxF " + resource.Quote(strings.TrimSuffix(confHeader, "\n")) + " " + confPath + "\n",
-}
 
 // memcachedConf is /etc/memcached.conf, which Debian's unit turns into
 // memcached's options (systemd-memcached-wrapper): one option a line.

@@ -8,8 +8,8 @@ package ovn
 import (
 	"fmt"
 	"github.com/fundament-cloud/fundament/internal/components/hostnet"
+	"github.com/fundament-cloud/fundament/internal/testutil/example"
 	"github.com/fundament-cloud/fundament/internal/testutil/golden"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -18,17 +18,7 @@ import (
 	"github.com/fundament-cloud/fundament/internal/catalog"
 	"github.com/fundament-cloud/fundament/internal/model"
 	"github.com/fundament-cloud/fundament/internal/resource"
-	"github.com/fundament-cloud/fundament/internal/validate"
 )
-
-func loadExample(t *testing.T, name string) *model.Cloud {
-	t.Helper()
-	c, diags := validate.Check(filepath.Join("../../../examples", name))
-	if diags.HasErrors() {
-		t.Fatalf("examples/%s: %v", name, diags.Items())
-	}
-	return c
-}
 
 func compile(t *testing.T, c *model.Cloud) *catalog.Catalog {
 	t.Helper()
@@ -112,11 +102,11 @@ func renderItem(b *strings.Builder, it *catalog.Item) {
 }
 
 func TestGoldenLab(t *testing.T) {
-	golden.Check(t, "lab.txt", render(compile(t, loadExample(t, "lab"))))
+	golden.Check(t, "lab.txt", render(compile(t, example.Load(t, "lab"))))
 }
 
 func TestGoldenProduction(t *testing.T) {
-	golden.Check(t, "production.txt", render(compile(t, loadExample(t, "production"))))
+	golden.Check(t, "production.txt", render(compile(t, example.Load(t, "production"))))
 }
 
 func item(t *testing.T, cat *catalog.Catalog, host, kind, name string) *catalog.Item {
@@ -142,7 +132,7 @@ func position(t *testing.T, cat *catalog.Catalog, host, id string) int {
 // TestOrder checks the orders the bootstrap depends on (see central and
 // chassis).
 func TestOrder(t *testing.T) {
-	cat := compile(t, loadExample(t, "lab"))
+	cat := compile(t, example.Load(t, "lab"))
 	before := func(host, a, b string) {
 		t.Helper()
 		if position(t, cat, host, a) >= position(t, cat, host, b) {
@@ -201,7 +191,7 @@ func crossHost(it *catalog.Item) []catalog.Ref {
 // first member may create, members never create over an existing file,
 // and each is guarded by the file being clustered.
 func TestBootstrapScripts(t *testing.T) {
-	cat := compile(t, loadExample(t, "lab"))
+	cat := compile(t, example.Load(t, "lab"))
 	for i, h := range []string{"ctl-1", "ctl-2", "ctl-3"} {
 		for _, db := range databases {
 			cmd := item(t, cat, h, resource.KindCommand, "ovn/"+db.Key+"-cluster").Resource.(resource.Command)
@@ -242,7 +232,7 @@ func TestBootstrapScripts(t *testing.T) {
 }
 
 func TestChassis(t *testing.T) {
-	lab := compile(t, loadExample(t, "lab"))
+	lab := compile(t, example.Load(t, "lab"))
 	ids := item(t, lab, "ctl-2", resource.KindCommand, "ovn/chassis").Resource.(resource.Command)
 	for _, must := range []string{`external_ids:ovn-encap-ip="10.199.40.12"`, `external_ids:ovn-cms-options="enable-chassis-as-gw"`,
 		`external_ids:ovn-bridge-datapath-type="netdev"`, `external_ids:system-id="ctl-2"`,
@@ -271,7 +261,7 @@ func TestChassis(t *testing.T) {
 		t.Error("in the lab OVN must leave br-phy to host networking")
 	}
 
-	prod := compile(t, loadExample(t, "production"))
+	prod := compile(t, example.Load(t, "production"))
 	if _, ok := prod.Get(catalog.Ref{Host: "cmp-01", ID: resource.ID{Kind: resource.KindCommand, Name: "ovn/br-phy"}}); ok {
 		t.Error("production (kernel datapath) has no br-phy")
 	}
@@ -288,7 +278,7 @@ func TestChassis(t *testing.T) {
 }
 
 func TestTunnelLayout(t *testing.T) {
-	lab := loadExample(t, "lab")
+	lab := example.Load(t, "lab")
 	byName := lab.HostsByName()
 	for _, tc := range []struct {
 		host  string
@@ -304,7 +294,7 @@ func TestTunnelLayout(t *testing.T) {
 			t.Errorf("%s: TunnelLayout = %q, %t; want %q, %t", tc.host, iface, brPhy, tc.iface, tc.brPhy)
 		}
 	}
-	prod := loadExample(t, "production")
+	prod := example.Load(t, "production")
 	if iface, brPhy := TunnelLayout(prod, prod.HostsByName()["cmp-01"]); iface != "bond0.40" || brPhy {
 		t.Errorf("production cmp-01: %q, %t; want bond0.40 without br-phy", iface, brPhy)
 	}
@@ -320,17 +310,17 @@ func TestTunnelLayout(t *testing.T) {
 }
 
 func TestModelProblems(t *testing.T) {
-	c := loadExample(t, "lab")
+	c := example.Load(t, "lab")
 	c.Services.OVN.Gateways = model.Placement{Hosts: []string{"stor-1"}}
 	if _, err := catalog.Compile(&catalog.Input{Cloud: c}, Component{}); err == nil || !strings.Contains(err.Error(), "gateway stor-1 (ovn.gateways) is no chassis") {
 		t.Errorf("got %v", err)
 	}
-	c = loadExample(t, "lab")
+	c = example.Load(t, "lab")
 	c.Services.OVN.Central = model.Placement{Hosts: []string{"stor-1"}}
 	if _, err := catalog.Compile(&catalog.Input{Cloud: c}, Component{}); err == nil || !strings.Contains(err.Error(), "central host stor-1 has no address on an internal_api network") {
 		t.Errorf("got %v", err)
 	}
-	c = loadExample(t, "lab")
+	c = example.Load(t, "lab")
 	c.Spec.Release = "1999.1"
 	if _, err := catalog.Compile(&catalog.Input{Cloud: c}, Component{}); err == nil || !strings.Contains(err.Error(), `release stream "1999.1"`) {
 		t.Errorf("got %v", err)
@@ -339,7 +329,7 @@ func TestModelProblems(t *testing.T) {
 	if len(checks) != 4 {
 		t.Fatalf("%d checks", len(checks))
 	}
-	c = loadExample(t, "lab")
+	c = example.Load(t, "lab")
 	c.Services.OVN.Central = model.Placement{Hosts: []string{"stor-1"}}
 	checks = Component{}.HealthChecks(c)
 	if len(checks) != 1 || checks[0].Name != "ovn-model" {

@@ -6,6 +6,7 @@ package rabbitmq
 
 import (
 	"errors"
+	"github.com/fundament-cloud/fundament/internal/testutil/example"
 	"os"
 	"slices"
 	"strings"
@@ -119,7 +120,7 @@ func TestEvaluateCluster(t *testing.T) {
 }
 
 func TestHealthChecks(t *testing.T) {
-	c := loadExample(t, "lab")
+	c := example.Load(t, "lab")
 	checks := Component{}.HealthChecks(c)
 	if len(checks) != 1 || checks[0].Layer != "rabbitmq" || checks[0].Component != name || checks[0].Name != "rabbitmq-cluster" {
 		t.Fatalf("%+v", checks)

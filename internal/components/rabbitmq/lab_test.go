@@ -15,20 +15,14 @@ package rabbitmq_test
 //	go test ./internal/components/rabbitmq -run TestLabRabbitMQ -v -timeout 40m
 
 import (
-	"bytes"
 	"encoding/json"
-	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/fundament-cloud/fundament/internal/cli"
 	"github.com/fundament-cloud/fundament/internal/health"
-	"github.com/fundament-cloud/fundament/internal/validate"
+	"github.com/fundament-cloud/fundament/internal/testutil/labtest"
 )
 
 const (
@@ -38,127 +32,33 @@ const (
 	labNet = "10.192."
 )
 
-type rabbitLab struct {
-	t      *testing.T
-	repo   string
-	labDir string
-	// secrets are every secret value of the repository: none may appear
-	// in what plan, apply and status print (printed collects that).
-	secrets []string
-	printed strings.Builder
-}
-
-// fm runs fundament in-process. Its error names the command but not its
-// arguments after "--" (a script may carry a password in its
-// environment).
-func (l *rabbitLab) fm(args ...string) (string, error) {
-	all := append([]string{"--repo", l.repo}, args...)
-	switch args[0] {
-	case "lab":
-		all = append([]string{"--repo", l.repo, "lab", "--prefix", labPrefix, "--lab-dir", l.labDir}, args[1:]...)
-	case "apply", "plan", "status":
-		all = append(all, "--ssh-key", filepath.Join(l.repo, ".fundament", "lab", "id_ed25519"))
-	}
-	var out, errb bytes.Buffer
-	code := cli.Execute(all, &out, &errb)
-	if args[0] == "apply" || args[0] == "plan" || args[0] == "status" {
-		l.printed.WriteString(out.String() + errb.String())
-	}
-	if code != 0 {
-		shown := args
-		if i := slices.Index(args, "--"); i >= 0 {
-			shown = args[:i+1]
-		}
-		return out.String(), fmt.Errorf("fundament %s: exit %d: %s%s", strings.Join(shown, " "), code, l.redact(out.String()), l.redact(errb.String()))
-	}
-	return out.String(), nil
-}
-
-func (l *rabbitLab) redact(s string) string {
-	for _, v := range l.secrets {
-		s = strings.ReplaceAll(s, v, "(secret)")
-	}
-	return s
-}
-
-func (l *rabbitLab) must(args ...string) string {
-	l.t.Helper()
-	out, err := l.fm(args...)
-	if err != nil {
-		l.t.Fatal(err)
-	}
-	return out
-}
+type rabbitLab struct{ *labtest.Lab }
 
 // in runs a script on a lab host; env (NAME=value) is passed without
 // showing up in errors.
 func (l *rabbitLab) in(host, script string, env ...string) string {
-	l.t.Helper()
+	l.T.Helper()
 	args := append([]string{"lab", "exec", host, "--", "env"}, env...)
-	return strings.TrimSpace(l.must(append(args, "sh", "-c", script)...))
+	return strings.TrimSpace(l.Must(append(args, "sh", "-c", script)...))
 }
 
 // timed runs a phase and logs how long it took.
 func (l *rabbitLab) timed(phase string, f func()) {
-	l.t.Helper()
+	l.T.Helper()
 	start := time.Now()
 	f()
-	l.t.Logf("phase %-32s %s", phase, time.Since(start).Round(time.Second))
-}
-
-func (l *rabbitLab) status() []health.Result {
-	l.t.Helper()
-	out, _ := l.fm("status", "-o", "json")
-	var st struct {
-		Results []health.Result `json:"results"`
-	}
-	if err := json.Unmarshal([]byte(out), &st); err != nil {
-		l.t.Fatalf("status -o json: %v: %s", err, l.redact(out))
-	}
-	var rs []health.Result
-	for _, r := range st.Results {
-		if r.Layer == "rabbitmq" || r.Layer == "memcached" {
-			rs = append(rs, r)
-		}
-	}
-	return rs
+	l.T.Logf("phase %-32s %s", phase, time.Since(start).Round(time.Second))
 }
 
 func (l *rabbitLab) waitStatus(what string, limit time.Duration, ok func([]health.Result) bool) []health.Result {
-	l.t.Helper()
-	start := time.Now()
-	for {
-		rs := l.status()
-		if ok(rs) {
-			l.t.Logf("%s after %s:\n%s", what, time.Since(start).Round(time.Second), describe(rs))
-			return rs
-		}
-		if time.Since(start) > limit {
-			l.t.Fatalf("no %s after %s:\n%s", what, limit, describe(rs))
-		}
-		time.Sleep(10 * time.Second)
-	}
-}
-
-func describe(rs []health.Result) string {
-	var b strings.Builder
-	for _, r := range rs {
-		fmt.Fprintf(&b, "  %s %s %s %v: %s\n", r.Check, r.Target, r.Status, r.Hosts, r.Reason)
-	}
-	return b.String()
-}
-
-func find(rs []health.Result, check string) *health.Result {
-	for i := range rs {
-		if rs[i].Check == check {
-			return &rs[i]
-		}
-	}
-	return nil
+	l.T.Helper()
+	rs := l.WaitStatus(what, limit, ok, "rabbitmq,memcached", "rabbitmq", "memcached")
+	l.T.Logf("%s:\n%s", what, labtest.Describe(rs))
+	return rs
 }
 
 func bothOK(rs []health.Result) bool {
-	return find(rs, "rabbitmq-cluster") != nil && find(rs, "memcached-instances") != nil && health.Worst(rs) == health.OK
+	return labtest.Find(rs, "rabbitmq-cluster") != nil && labtest.Find(rs, "memcached-instances") != nil && health.Worst(rs) == health.OK
 }
 
 // queueScript declares the quorum queue (the vhost's default type), or
@@ -201,86 +101,16 @@ for a in sys.argv[1:]:
 `
 
 func TestLabRabbitMQ(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("the lab needs root (namespaces, interfaces, mounts); CI runs this test as root")
-	}
-	for _, p := range []string{"debootstrap", "ip", "nsenter", "unshare", "ssh"} {
-		if _, err := exec.LookPath(p); err != nil {
-			t.Skipf("the lab needs %s (make deps installs it)", p)
-		}
-	}
-	if testing.Short() {
-		t.Skip("the RabbitMQ lab takes minutes; not in -short")
-	}
-	// The model of examples/lab, not what a lab run there left (its
-	// secrets/, .fundament/).
-	repo := t.TempDir()
-	src := "../../../examples/lab"
-	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if d.IsDir() {
-			if rel == "secrets" || rel == ".fundament" {
-				return filepath.SkipDir
-			}
-			return os.MkdirAll(filepath.Join(repo, rel), 0o755)
-		}
-		if !strings.HasSuffix(p, ".yaml") {
-			return nil
-		}
-		b, err := os.ReadFile(p)
-		if err == nil {
-			s := strings.ReplaceAll(string(b), "10.199.", labNet)
-			s = strings.Replace(s, "\nname: lab\n", "\nname: rabbitmqtest\n", 1)
-			err = os.WriteFile(filepath.Join(repo, rel), []byte(s), 0o644)
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, diags := validate.Check(repo)
-	if diags.HasErrors() {
-		t.Fatalf("the lab's copy is invalid: %v", diags.Items())
-	}
-	t.Setenv("FUNDAMENT_AGE_IDENTITY", filepath.Join(t.TempDir(), "age.key"))
-	l := &rabbitLab{t: t, repo: repo, labDir: filepath.Join(t.TempDir(), "lab")}
-	l.must("secrets", "generate")
-	var list []struct {
-		Name    string `json:"name"`
-		Present bool   `json:"present"`
-	}
-	if err := json.Unmarshal([]byte(l.must("secrets", "list", "-o", "json")), &list); err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range list {
-		if s.Present {
-			l.secrets = append(l.secrets, strings.TrimSpace(l.must("secrets", "show", s.Name)))
-		}
-	}
-	novaPW := strings.TrimSpace(l.must("secrets", "show", "nova-rabbitmq"))
-
-	l.fm("lab", "down") // what a killed run left
-	t.Cleanup(func() {
-		if _, err := l.fm("lab", "down"); err != nil {
-			t.Logf("lab down: %v", err)
-		}
-	})
-	l.timed("lab up", func() {
-		if out, err := l.fm("lab", "up", "--no-apply", "--wait", "10m"); err != nil {
-			t.Skipf("the lab cannot be built here: %v", err)
-		} else {
-			t.Log(strings.TrimSpace(out))
-		}
-	})
+	l := &rabbitLab{labtest.New(t, labtest.Config{Prefix: labPrefix, Net: labNet, CloudName: "rabbitmqtest", Secrets: true})}
+	c := l.Cloud
+	novaPW := l.Secret("nova-rabbitmq")
+	l.timed("lab up", func() { t.Log(l.Up()) })
 	// The lab's switches carry the internal API VLAN between the hosts;
 	// --component follows dependencies between resources, and nothing of
 	// a host depends on the switches.
-	l.timed("apply fabric", func() { l.must("apply", "--auto-approve", "--component", "fabric") })
+	l.timed("apply fabric", func() { l.Must("apply", "--auto-approve", "--component", "fabric") })
 	l.timed("apply rabbitmq,memcached", func() {
-		out := l.must("apply", "--auto-approve", "--component", "rabbitmq,memcached")
+		out := l.Must("apply", "--auto-approve", "--component", "rabbitmq,memcached")
 		// Where the time goes: the members' starts, joins, gates.
 		for _, line := range strings.Split(out, "\n") {
 			if strings.Contains(line, "rabbitmq-server.service") || strings.Contains(line, "command:rabbitmq/") || strings.Contains(line, "group:") {
@@ -289,7 +119,7 @@ func TestLabRabbitMQ(t *testing.T) {
 				}
 			}
 		}
-		t.Log(lastLine(out))
+		t.Log(labtest.LastLine(out))
 	})
 	l.timed("status OK", func() { l.waitStatus("RabbitMQ and Memcached healthy", 5*time.Minute, bothOK) })
 
@@ -325,7 +155,7 @@ func TestLabRabbitMQ(t *testing.T) {
 	})
 	t.Run("quorum queue", func(t *testing.T) {
 		if out := l.in("ctl-1", "python3 -c \"$S\" "+strings.Join(amqp, ","), pw, "S="+queueScript); !strings.HasPrefix(out, "passed via") {
-			t.Fatalf("the message did not pass: %s", l.redact(out))
+			t.Fatalf("the message did not pass: %s", l.Redact(out))
 		}
 		var qs []struct {
 			Name    string   `json:"name"`
@@ -346,7 +176,7 @@ func TestLabRabbitMQ(t *testing.T) {
 	})
 	t.Run("no-op re-apply", func(t *testing.T) {
 		l.timed("no-op re-apply", func() {
-			if out := l.must("apply", "--auto-approve", "--component", "rabbitmq,memcached"); !strings.Contains(out, "No changes.") {
+			if out := l.Must("apply", "--auto-approve", "--component", "rabbitmq,memcached"); !strings.Contains(out, "No changes.") {
 				t.Errorf("a re-apply changes something:\n%s", out)
 			}
 		})
@@ -355,11 +185,11 @@ func TestLabRabbitMQ(t *testing.T) {
 		// The first member: it leads the test queue (declared through
 		// it) and makes the accounts.
 		victim := "ctl-1"
-		l.timed("lab stop "+victim, func() { l.must("lab", "stop", victim) })
+		l.timed("lab stop "+victim, func() { l.Must("lab", "stop", victim) })
 		l.timed("status DEGRADED", func() {
 			l.waitStatus("DEGRADED naming "+victim, 5*time.Minute, func(rs []health.Result) bool {
 				for _, check := range []string{"rabbitmq-cluster", "memcached-instances"} {
-					r := find(rs, check)
+					r := labtest.Find(rs, check)
 					if r == nil || r.Status != health.Degraded || !slices.Equal(r.Hosts, []string{victim}) || !strings.Contains(r.Reason, victim) {
 						return false
 					}
@@ -368,30 +198,13 @@ func TestLabRabbitMQ(t *testing.T) {
 			})
 		})
 		if out := l.in("ctl-2", "python3 -c \"$S\" "+strings.Join(amqp, ","), pw, "S="+queueScript); !strings.HasPrefix(out, "passed via") {
-			t.Errorf("with %s stopped the message did not pass: %s", victim, l.redact(out))
+			t.Errorf("with %s stopped the message did not pass: %s", victim, l.Redact(out))
 		}
-		l.timed("lab start "+victim, func() { l.must("lab", "start", victim) })
+		l.timed("lab start "+victim, func() { l.Must("lab", "start", victim) })
 		l.timed("status OK again", func() { l.waitStatus("RabbitMQ and Memcached healthy again", 10*time.Minute, bothOK) })
-		if out := l.must("plan", "--component", "rabbitmq,memcached"); !strings.Contains(out, "No changes.") {
+		if out := l.Must("plan", "--component", "rabbitmq,memcached"); !strings.Contains(out, "No changes.") {
 			t.Errorf("after the restart, a re-plan changes something:\n%s", out)
 		}
 	})
-	t.Run("no secret printed", func(t *testing.T) {
-		printed := l.printed.String()
-		for _, v := range l.secrets {
-			if strings.Contains(printed, v) {
-				t.Errorf("a secret value (%d characters) appears in the output of plan, apply or status", len(v))
-			}
-		}
-	})
-}
-
-func lastLine(s string) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	for i := len(lines) - 1; i >= 0; i-- {
-		if strings.HasPrefix(lines[i], "Apply ") {
-			return lines[i]
-		}
-	}
-	return lines[len(lines)-1]
+	t.Run("no secret printed", l.NoSecretShown)
 }

@@ -91,12 +91,13 @@ func (b *builder) add(host string, r resource.Resource, after ...*catalog.Item) 
 }
 
 // prepareCommand stops what the package's installation started (Debian
-// starts rabbitmq-server, and through it epmd on every address, with the
-// package's cookie) before Fundament first configures the host: the
-// server and the socket then start with the files below, and the plan,
-// made before the package was there, starts them rather than restart
-// them. Its guard holds once rabbitmq.conf is Fundament's, so it never
-// stops a configured server.
+// starts rabbitmq-server, and through it epmd.service on every address,
+// with the package's cookie) before Fundament first configures the host.
+// The server alone would be fine (it subscribes to its files, so the
+// plan's start becomes a restart), but epmd.service is not Fundament's:
+// left running, it holds port 4369 on every address and epmd.socket,
+// bound to the internal address, cannot start. Its guard holds once
+// rabbitmq.conf is Fundament's, so it never stops a configured server.
 var prepareCommand = resource.Command{
 	Name: "rabbitmq/prepare",
 	Script: `for unit in ` + serverUnit + ` epmd.service ` + epmdUnit + `; do

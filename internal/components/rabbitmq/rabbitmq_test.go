@@ -8,8 +8,8 @@ package rabbitmq
 
 import (
 	"fmt"
+	"github.com/fundament-cloud/fundament/internal/testutil/example"
 	"net/netip"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -20,17 +20,7 @@ import (
 	"github.com/fundament-cloud/fundament/internal/model"
 	"github.com/fundament-cloud/fundament/internal/resource"
 	"github.com/fundament-cloud/fundament/internal/testutil/golden"
-	"github.com/fundament-cloud/fundament/internal/validate"
 )
-
-func loadExample(t *testing.T, name string) *model.Cloud {
-	t.Helper()
-	c, diags := validate.Check(filepath.Join("../../../examples", name))
-	if diags.HasErrors() {
-		t.Fatalf("examples/%s: %v", name, diags.Items())
-	}
-	return c
-}
 
 // fakeSecret returns a recognisable value per secret, so that a test can
 // look for it wherever it must not be.
@@ -117,15 +107,15 @@ func indent(s string) string {
 }
 
 func TestGolden(t *testing.T) {
-	lab := loadExample(t, "lab")
+	lab := example.Load(t, "lab")
 	golden.Check(t, "lab.txt", render(compile(t, lab)))
-	golden.Check(t, "production.txt", render(compile(t, loadExample(t, "production"))))
+	golden.Check(t, "production.txt", render(compile(t, example.Load(t, "production"))))
 	top, err := newTopology(lab)
 	if err != nil {
 		t.Fatal(err)
 	}
 	golden.Check(t, "rabbitmq-lab-ctl-1.conf", rabbitmqConf(top, 0))
-	prod, err := newTopology(loadExample(t, "production"))
+	prod, err := newTopology(example.Load(t, "production"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +141,7 @@ var (
 func hasRef(refs []catalog.Ref, r catalog.Ref) bool { return slices.Contains(refs, r) }
 
 func TestOrderingAndGroup(t *testing.T) {
-	c := loadExample(t, "lab")
+	c := example.Load(t, "lab")
 	cat := compile(t, c)
 	members := []string{"ctl-1", "ctl-2", "ctl-3"}
 	if g := cat.Groups[group]; g == nil || g.BatchSize != 1 || !slices.Equal(g.Hosts, members) {
@@ -206,8 +196,8 @@ func TestOrderingAndGroup(t *testing.T) {
 }
 
 func TestNoSecretInScripts(t *testing.T) {
-	for _, example := range []string{"lab", "production"} {
-		cat := compile(t, loadExample(t, example))
+	for _, repo := range []string{"lab", "production"} {
+		cat := compile(t, example.Load(t, repo))
 		for _, it := range cat.Items {
 			if it.Component != name {
 				continue
@@ -235,13 +225,13 @@ func TestNoSecretInScripts(t *testing.T) {
 			"RABBITMQ_PASSWORD_CINDER":  "SECRET(cinder-rabbitmq)",
 		}
 		if fmt.Sprint(acc.Env) != fmt.Sprint(want) {
-			t.Errorf("%s: accounts env %v", example, acc.Env)
+			t.Errorf("%s: accounts env %v", repo, acc.Env)
 		}
 	}
 }
 
 func TestAccounts(t *testing.T) {
-	c := loadExample(t, "lab")
+	c := example.Load(t, "lab")
 	top, _ := newTopology(c)
 	a := wantAccounts(top)
 	var users, vhosts, perms []string
@@ -282,7 +272,7 @@ func TestAccounts(t *testing.T) {
 }
 
 func TestSingleMemberHasNoJoin(t *testing.T) {
-	c := loadExample(t, "lab")
+	c := example.Load(t, "lab")
 	c.Services.RabbitMQ.Placement = model.Placement{Hosts: []string{"ctl-2"}}
 	cat := compile(t, c)
 	if _, ok := cat.Get(catalog.Ref{Host: "ctl-2", ID: joinID}); ok {
@@ -294,7 +284,7 @@ func TestSingleMemberHasNoJoin(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	c := loadExample(t, "lab")
+	c := example.Load(t, "lab")
 	if _, _, err := (Component{}).Items(&catalog.Input{Cloud: c}); err == nil || !strings.Contains(err.Error(), "no secrets") {
 		t.Errorf("without secrets: %v", err)
 	}
@@ -312,7 +302,7 @@ func TestErrors(t *testing.T) {
 }
 
 func TestTransportURL(t *testing.T) {
-	c := loadExample(t, "lab")
+	c := example.Load(t, "lab")
 	want := "rabbit://nova:pw@10.199.20.11:5672,nova:pw@10.199.20.12:5672,nova:pw@10.199.20.13:5672/nova"
 	if got := TransportURL(c, "nova", "pw"); got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
