@@ -154,18 +154,21 @@ func TestServiceGroupSameAsAlone(t *testing.T) {
 	files := map[string]string{
 		"on.service.enabled": "enabled\n", "on.service.active": "",
 		"static.service.enabled":   "static\n",
-		"twolines.service.enabled": "\nenabled\nalias\n",
+		"sshd.service.enabled":     "enabled\n", "sshd.service.id": "ssh.service",
 		"masked@x.service.enabled": "masked\n", "masked@x.service.active": "",
+		"gone.service.missing":     "",
 	}
 	for name, content := range files {
 		os.WriteFile(filepath.Join(state, name), []byte(content), 0o644)
 	}
 	h := newHost(t, "PATH="+bin+":"+os.Getenv("PATH"), "FAKE_SYSTEMD="+state)
 	var rs []Resource
-	for _, u := range []string{"on.service", "static.service", "twolines.service", "masked@x.service", "off.service", "on.service", `a\x2d.mount`} {
+	for _, u := range []string{"on.service", "static.service", "sshd.service", "masked@x.service", "off.service", "on.service", `a\x2d.mount`, "gone.service", "noext"} {
 		rs = append(rs, Service{Unit: u, Enabled: true, Running: true})
 	}
-	check := func() {
+	// What each unit's observation says, booted: enabled, running.
+	want := []string{"true true", "true false", "true false", "false true", "false false", "true true", "false false", "false false", "false false"}
+	check := func(booted bool) {
 		b := ObserveBatch(rs)
 		if len(b.units) != 1 {
 			t.Fatalf("%d units", len(b.units))
@@ -179,13 +182,27 @@ func TestServiceGroupSameAsAlone(t *testing.T) {
 			if want := (Section{Stdout: string(alone.Stdout), ExitCode: alone.ExitCode}); secs[i] != want {
 				t.Errorf("%s: in the batch %+v, alone %+v", r.ID(), secs[i], want)
 			}
+			st, err := r.Parse(secs[i].Stdout, secs[i].ExitCode)
+			if err != nil {
+				t.Fatalf("%s: %v", r.ID(), err)
+			}
+			if got := st["enabled"] + " " + st["running"]; booted && got != want[i] {
+				t.Errorf("%s: enabled, running = %s, want %s", r.ID(), got, want[i])
+			} else if !booted && st["systemd"] != "false" {
+				t.Errorf("%s: %v without systemd", r.ID(), st)
+			}
 		}
 	}
-	check()
+	check(true)
 	os.WriteFile(filepath.Join(state, "system"), []byte("offline\n"), 0o644)
-	check()
-	if got := splitServices([]groupArg{{Name: "a"}}, "U\tb\tenabled\tactive\n"); got[0].ExitCode == 0 {
-		t.Fatalf("a unit without its line: %+v", got)
+	check(false)
+	// Blocks are matched by position: one missing fails every unit.
+	one := "Id=a.service\nLoadState=loaded\nActiveState=active\nUnitFileState=enabled\n"
+	if got := splitServices([]groupArg{{Name: "a"}, {Name: "b"}}, one); got[0].ExitCode == 0 || got[1].ExitCode == 0 {
+		t.Fatalf("two units, one block: %+v", got)
+	}
+	if got := splitServices([]groupArg{{Name: "a"}, {Name: "b"}}, one+"\n"+one); got[1] != (Section{Stdout: one}) {
+		t.Fatalf("two units, two blocks: %+v", got)
 	}
 }
 

@@ -3,7 +3,6 @@ package resource
 import (
 	"fmt"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -15,7 +14,7 @@ import (
 // Plan and Apply never restart.
 //
 // On a host where systemd does not run (systemctl missing, or systemd
-// not PID 1: a container, a chroot) the observation says systemd=false.
+// not PID 1: a container, a chroot) the observed state is systemd=false.
 // Plan then returns OpUpdate with the field "systemd" (false -> true) and
 // Reason explaining it, and Apply's script fails with that explanation:
 // the plan shows the problem and an apply stops there, rather than
@@ -53,88 +52,88 @@ func (s Service) Desired() State {
 
 func (s Service) Sensitive() []string { return nil }
 
-// serviceFunc prints systemd=false when systemd is not running the host;
-// otherwise the raw answers of is-enabled and is-active, which Parse
-// turns into enabled and running.
-var serviceFunc = shellFunc{Name: "_fm_svc", Def: `_fm_svc() {
-	case $(systemctl is-system-running 2>/dev/null) in
-	'' | offline | unknown)
-		echo systemd=false
-		return 0
-		;;
-	esac
-	echo systemd=true
-	printf 'unit_file_state=%s\n' "$(systemctl is-enabled "$1" 2>/dev/null | head -n 1)"
-	printf 'active_state=%s\n' "$(systemctl is-active "$1" 2>/dev/null | head -n 1)"
-	return 0
-}`}
-
-func (s Service) observeFunc() shellFunc { return serviceFunc }
-func (s Service) observeCall() string    { return "_fm_svc " + Quote(s.Unit) }
-func (s Service) Observe() string        { return observeWith(s) }
-func (s Service) observeGroup() (*batchGroup, groupArg, bool) {
-	return serviceGroup, groupArg{Name: s.Unit}, reUnit.MatchString(s.Unit)
-}
-
-// servicesFunc asks whether systemd runs the host once for all the units,
-// then, per unit, what serviceFunc asks (the same two commands, their
-// first lines taken without head): a line N when systemd does not run the
-// host, else a line per unit (U, unit, unit file state, active state).
+// servicesFunc observes units with one systemctl call per host, however
+// many units: systemctl show prints a block of properties per unit, in
+// the order of its arguments, blocks separated by an empty line. Only
+// when that call fails does it ask whether systemd runs the host at all
+// (systemctl missing, or systemd not PID 1: a container, a chroot), and
+// then prints the line N. A unit observed alone is a group of one, so
+// alone and in a batch its output is the same.
 var servicesFunc = shellFunc{Name: "_fm_svcs", Def: `_fm_svcs() {
+	systemctl show -p Id,LoadState,UnitFileState,ActiveState -- "$@" 2>/dev/null && return 0
 	case $(systemctl is-system-running 2>/dev/null) in
 	'' | offline | unknown)
 		echo N
 		return 0
 		;;
 	esac
-	_fm_nl='
-'
-	for _fm_u; do
-		_fm_en=$(systemctl is-enabled "$_fm_u" 2>/dev/null)
-		_fm_ac=$(systemctl is-active "$_fm_u" 2>/dev/null)
-		printf 'U\t%s\t%s\t%s\n' "$_fm_u" "${_fm_en%%"$_fm_nl"*}" "${_fm_ac%%"$_fm_nl"*}"
-	done
-	return 0
+	echo "systemctl show $* failed on a host systemd runs"
+	return 1
 }`}
 
 var serviceGroup = &batchGroup{fn: servicesFunc, call: wordsCall(servicesFunc), split: splitServices}
 
-// splitServices gives each unit what serviceFunc prints for it. A unit
-// without its line fails its observation.
+func (s Service) observeFunc() shellFunc { return servicesFunc }
+func (s Service) observeCall() string    { return "_fm_svcs " + Quote(s.Unit) }
+func (s Service) Observe() string        { return observeWith(s) }
+func (s Service) observeGroup() (*batchGroup, groupArg, bool) {
+	return serviceGroup, groupArg{Name: s.Unit}, reUnit.MatchString(s.Unit)
+}
+
+// splitServices gives each unit its block of systemctl show's output (or
+// the line N to all when systemd does not run the host). Fewer blocks
+// than units fails every unit: blocks are matched by position.
 func splitServices(args []groupArg, stdout string) []Section {
-	lines := strings.Split(stdout, "\n")
-	if slices.Contains(lines, "N") {
-		return sameForAll(len(args), Section{Stdout: "systemd=false\n"})
+	if strings.TrimSpace(stdout) == "N" {
+		return sameForAll(len(args), Section{Stdout: "N\n"})
 	}
-	states := map[string]string{}
-	for _, line := range lines {
-		f := strings.Split(line, "\t")
-		if len(f) == 4 && f[0] == "U" {
-			states[f[1]] = "systemd=true\nunit_file_state=" + f[2] + "\nactive_state=" + f[3] + "\n"
-		}
+	blocks := strings.Split(strings.TrimRight(stdout, "\n"), "\n\n")
+	if len(blocks) != len(args) {
+		return sameForAll(len(args), Section{
+			Stdout:   fmt.Sprintf("%d blocks of unit properties for %d units in the output\n", len(blocks), len(args)),
+			ExitCode: 1})
 	}
 	out := make([]Section, len(args))
-	for i, a := range args {
-		if st, ok := states[a.Name]; ok {
-			out[i] = Section{Stdout: st}
-		} else {
-			out[i] = Section{Stdout: "no state of " + a.Name + " in the output\n", ExitCode: 1}
-		}
+	for i, b := range blocks {
+		out[i] = Section{Stdout: b + "\n"}
 	}
 	return out
 }
 
-// Parse derives enabled and running. Unit file states that cannot be
-// changed by enable/disable (static, indirect, generated, transient,
-// alias) count as the desired value, so they plan no endless change; a
-// masked or missing unit is not enabled (and enabling it fails clearly).
+// unitTypes are the suffixes systemd knows; a name without one means
+// NAME.service.
+var unitTypes = []string{".service", ".socket", ".target", ".device", ".mount", ".automount",
+	".swap", ".timer", ".path", ".slice", ".scope"}
+
+// unitID is the Id systemd gives the unit named n unless n is an alias.
+func unitID(n string) string {
+	for _, t := range unitTypes {
+		if strings.HasSuffix(n, t) {
+			return n
+		}
+	}
+	return n + ".service"
+}
+
+// Parse derives enabled and running from the unit's properties. Unit
+// file states that cannot be changed by enable/disable (static, indirect,
+// generated, transient, and an alias: the name is not the unit's Id)
+// count as the desired value, so they plan no endless change; a masked
+// or missing unit is not enabled (and enabling it fails clearly).
 func (s Service) Parse(stdout string, exitCode int) (State, error) {
-	st, err := parseObserved(s.ID(), stdout, exitCode, "systemd")
+	if exitCode == 0 && strings.TrimSpace(stdout) == "N" {
+		return State{"systemd": "false"}, nil
+	}
+	p, err := parseObserved(s.ID(), stdout, exitCode, "Id", "LoadState", "UnitFileState", "ActiveState")
 	if err != nil {
 		return nil, err
 	}
-	if st["systemd"] != "true" {
-		return State{"systemd": "false"}, nil
+	st := State{"systemd": "true", "unit_file_state": p["UnitFileState"], "active_state": p["ActiveState"]}
+	switch {
+	case p["Id"] != unitID(s.Unit):
+		st["unit_file_state"] = "alias"
+	case st["unit_file_state"] == "" && p["LoadState"] == "not-found":
+		st["unit_file_state"] = "not-found"
 	}
 	switch st["unit_file_state"] {
 	case "enabled", "enabled-runtime":

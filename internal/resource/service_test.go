@@ -10,6 +10,10 @@ import (
 
 func TestServiceParsePlan(t *testing.T) {
 	s := Service{Unit: "chrony.service", Enabled: true, Running: true}
+	// show is systemctl show's block for a unit.
+	show := func(id, load, file, active string) string {
+		return "Id=" + id + "\nLoadState=" + load + "\nActiveState=" + active + "\nUnitFileState=" + file + "\n"
+	}
 	tests := []struct {
 		name   string
 		svc    Service
@@ -17,18 +21,21 @@ func TestServiceParsePlan(t *testing.T) {
 		op     Op
 		fields []FieldChange
 	}{
-		{"as desired", s, "systemd=true\nunit_file_state=enabled\nactive_state=active\n", OpNone, nil},
-		{"stopped", s, "systemd=true\nunit_file_state=enabled\nactive_state=failed\n", OpUpdate,
+		{"as desired", s, show("chrony.service", "loaded", "enabled", "active"), OpNone, nil},
+		{"stopped", s, show("chrony.service", "loaded", "enabled", "failed"), OpUpdate,
 			[]FieldChange{{Field: "running", Old: "false", New: "true"}}},
-		{"disabled and inactive", s, "systemd=true\nunit_file_state=disabled\nactive_state=inactive\n", OpUpdate,
+		{"disabled and inactive", s, show("chrony.service", "loaded", "disabled", "inactive"), OpUpdate,
 			[]FieldChange{{Field: "enabled", Old: "false", New: "true"}, {Field: "running", Old: "false", New: "true"}}},
-		{"static counts as enabled", s, "systemd=true\nunit_file_state=static\nactive_state=activating\n", OpNone, nil},
-		{"static counts as disabled", Service{Unit: "x"}, "systemd=true\nunit_file_state=static\nactive_state=inactive\n", OpNone, nil},
-		{"masked", s, "systemd=true\nunit_file_state=masked\nactive_state=inactive\n", OpUpdate, nil},
-		{"not found", s, "systemd=true\nunit_file_state=\nactive_state=inactive\n", OpUpdate, nil},
-		{"stop it", Service{Unit: "x", Enabled: true}, "systemd=true\nunit_file_state=enabled\nactive_state=active\n", OpUpdate,
+		{"static counts as enabled", s, show("chrony.service", "loaded", "static", "activating"), OpNone, nil},
+		{"static counts as disabled", Service{Unit: "x"}, show("x.service", "loaded", "static", "inactive"), OpNone, nil},
+		{"an alias counts as either", Service{Unit: "sshd.service", Running: true}, show("ssh.service", "loaded", "enabled", "active"), OpNone, nil},
+		{"masked", s, show("chrony.service", "masked", "masked", "inactive"), OpUpdate,
+			[]FieldChange{{Field: "enabled", Old: "false", New: "true"}, {Field: "running", Old: "false", New: "true"}}},
+		{"not found", s, show("chrony.service", "not-found", "", "inactive"), OpUpdate,
+			[]FieldChange{{Field: "enabled", Old: "false", New: "true"}, {Field: "running", Old: "false", New: "true"}}},
+		{"stop it", Service{Unit: "x", Enabled: true}, show("x.service", "loaded", "enabled", "active"), OpUpdate,
 			[]FieldChange{{Field: "running", Old: "true", New: "false"}}},
-		{"no systemd", s, "systemd=false\n", OpUpdate, []FieldChange{{Field: "systemd", Old: "false", New: "true"}}},
+		{"no systemd", s, "N\n", OpUpdate, []FieldChange{{Field: "systemd", Old: "false", New: "true"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -81,18 +88,34 @@ func TestServiceScripts(t *testing.T) {
 const fakeSystemctl = `#!/bin/sh
 st=$FAKE_SYSTEMD
 echo "$*" >>"$st/log"
+booted() { [ "$(cat "$st/system" 2>/dev/null)" != offline ]; }
 case $1 in
 is-system-running) cat "$st/system" 2>/dev/null || echo running ;;
-is-enabled)
-	if [ -f "$st/$2.enabled" ]; then cat "$st/$2.enabled"; else echo disabled; exit 1; fi ;;
-is-active)
-	if [ -f "$st/$2.active" ]; then echo active; else echo inactive; exit 3; fi ;;
 enable) echo enabled >"$st/$2.enabled" ;;
 disable) echo disabled >"$st/$2.enabled" ;;
 start | restart) touch "$st/$2.active" ;;
 try-restart) ;;
 stop) rm -f "$st/$2.active" ;;
-show) echo no ;;
+show)
+	if [ "$2" = -p ] && [ "$4" = -- ]; then
+		booted || { echo "System has not been booted with systemd as init system (PID 1). Can't operate." >&2; exit 1; }
+		shift 4
+		sep=
+		for u; do
+			printf "$sep"
+			sep='\n'
+			case $u in *.*) ;; *) u=$u.service ;; esac
+			id=$u
+			[ -f "$st/$u.id" ] && id=$(cat "$st/$u.id")
+			load=loaded file=disabled active=inactive
+			[ -f "$st/$u.enabled" ] && file=$(cat "$st/$u.enabled")
+			[ -f "$st/$u.active" ] && active=active
+			[ -f "$st/$u.missing" ] && load=not-found file=
+			printf 'Id=%s\nLoadState=%s\nActiveState=%s\nUnitFileState=%s\n' "$id" "$load" "$active" "$file"
+		done
+	else
+		echo no
+	fi ;;
 *) echo "fake systemctl: $*" >&2; exit 1 ;;
 esac
 `
