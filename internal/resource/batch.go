@@ -49,6 +49,13 @@ type unit struct {
 // functions are defined once at the top and called with one short line
 // per unit, so the script stays well under the 128 KiB a single argument
 // (sh -c SCRIPT) may have for about a thousand resources.
+//
+// Slow units (a command's guard asking a database or a cluster CLI: a
+// second or more each) all start in the background before the first
+// unit, their output going to a temporary directory; each is waited for
+// and printed in its place, so a host's observation takes about as long
+// as its slowest guard rather than the sum of them. Where no temporary
+// directory can be made, they run in order like the others.
 func ObserveBatch(rs []Resource) *Batch {
 	b := &Batch{rs: rs, units: makeUnits(rs)}
 	var defs, body strings.Builder
@@ -59,8 +66,17 @@ func ObserveBatch(rs []Resource) *Batch {
 			defs.WriteString(fn.Def + "\n")
 		}
 	}
+	var start strings.Builder // the concurrent units, started first
 	for i, u := range b.units {
 		is := strconv.Itoa(i)
+		if u.group == nil && slow(rs[u.members[0]]) {
+			fn := "_fm_u" + is
+			defs.WriteString(fn + "() (\n:\n" + rs[u.members[0]].Observe() + "\n)\n")
+			start.WriteString("[ -z \"$_fm_t\" ] || { " + fn + " </dev/null >\"$_fm_t/" + is + "\" & _fm_p" + is + "=$!; }\n")
+			body.WriteString("_fm_b " + is + "\nif [ -n \"$_fm_t\" ]; then wait \"$_fm_p" + is + "\"; _fm_s=$?; cat \"$_fm_t/" + is + "\"; " +
+				"else " + fn + " </dev/null; _fm_s=$?; fi\n_fm_e " + is + " $_fm_s\n")
+			continue
+		}
 		if u.group != nil {
 			define(u.group.fn)
 			body.WriteString("_fm_b " + is + ";(" + u.group.call(u.args) + ")</dev/null;_fm_e " + is + " $?\n")
@@ -74,12 +90,27 @@ func ObserveBatch(rs []Resource) *Batch {
 		}
 		body.WriteString("_fm_b " + is + "\n(\n:\n" + r.Observe() + "\n)</dev/null\n_fm_e " + is + " $?\n")
 	}
-	nonce := Digest([]byte(defs.String() + body.String()))[len("sha256:"):][:12]
+	if start.Len() > 0 {
+		// Without a temporary directory the slow units run in order.
+		defs.WriteString("_fm_t=$(mktemp -d 2>/dev/null) || _fm_t=\n" +
+			"[ -z \"$_fm_t\" ] || { trap 'rm -rf \"$_fm_t\"' EXIT; trap 'exit 1' HUP INT TERM; }\n")
+	}
+	nonce := Digest([]byte(defs.String() + start.String() + body.String()))[len("sha256:"):][:12]
 	b.Script = "# fundament: observe " + strconv.Itoa(len(rs)) + " resources\n" +
 		"_fm_b() { echo '" + BatchMarker + " " + nonce + " begin '\"$1\"; }\n" +
 		"_fm_e() { printf '\\n" + BatchMarker + " " + nonce + " end %s %s\\n' \"$1\" \"$2\"; }\n" +
-		defs.String() + body.String()
+		defs.String() + start.String() + body.String()
 	return b
+}
+
+// slowObserver is implemented by kinds whose observation may take long
+// (a guard asking a service): a batch runs these at the same time, in
+// the background, and prints their sections in their place.
+type slowObserver interface{ slowObservation() bool }
+
+func slow(r Resource) bool {
+	s, ok := r.(slowObserver)
+	return ok && s.slowObservation()
 }
 
 // maxGroupArgs bounds the size of the arguments of one group's call, far

@@ -192,3 +192,54 @@ func group(t *testing.T) string {
 	}
 	return strings.TrimSpace(string(b.Stdout))
 }
+
+// TestBatchGuardsConcurrent: the guards of a batch run at the same time,
+// each printed in its place. Two guards wait for each other (each
+// touches its file, then waits up to 10 s for the other's): run one after
+// the other, the first gives up. Without a temporary directory the batch
+// runs them in order, and the sections are still right. The batch
+// leaves nothing in the temporary directory.
+func TestBatchGuardsConcurrent(t *testing.T) {
+	rendezvous := func(dir, mine, other string) string {
+		return fmt.Sprintf("touch %s/%s; i=0; while [ $i -lt 100 ]; do [ -e %s/%s ] && exit 0; sleep 0.1; i=$((i+1)); done; exit 1", dir, mine, dir, other)
+	}
+	for _, tt := range []struct {
+		name string
+		env  []string
+		want []Op // the file's, the guards', the package's
+	}{
+		{"concurrent", nil, []Op{OpNone, OpNone, OpNone, OpNone}},
+		{"no temporary directory", []string{"TMPDIR=/nonexistent/fundament"}, []Op{OpNone, OpRun, OpNone, OpNone}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			os.WriteFile(filepath.Join(dir, "f"), []byte("x"), 0o644)
+			rs := []Resource{
+				File{Path: filepath.Join(dir, "f"), Content: []byte("x"), Owner: owner(t), Group: group(t)},
+				Command{Name: "a", Script: ":", Guard: rendezvous(dir, "a", "b")},
+				Command{Name: "b", Script: ":", Guard: rendezvous(dir, "b", "a")},
+				Package{Name: "dpkg"},
+			}
+			b := ObserveBatch(rs)
+			checkSyntax(t, "batch", b.Script)
+			tmp := t.TempDir()
+			res := newHost(t, append([]string{"TMPDIR=" + tmp}, tt.env...)...).run(b.Script, nil)
+			if left, _ := os.ReadDir(tmp); len(left) > 0 {
+				t.Errorf("the batch left %s in its temporary directory", left[0].Name())
+			}
+			secs, err := b.Split(string(res.Stdout))
+			if err != nil {
+				t.Fatalf("%v (stderr %s)", err, res.Stderr)
+			}
+			for i, r := range rs {
+				st, err := r.Parse(secs[i].Stdout, secs[i].ExitCode)
+				if err != nil {
+					t.Fatalf("%s: %v", r.ID(), err)
+				}
+				if c := r.Plan(st); c.Op != tt.want[i] {
+					t.Errorf("%s: %s, want %s (observed %v)", r.ID(), c.Op, tt.want[i], st)
+				}
+			}
+		})
+	}
+}

@@ -162,3 +162,7 @@ func (c Command) Digest() string {
 		Timeout string            `json:"timeout"`
 	}{c.Script, c.Env, c.Timeout})
 }
+
+// slowObservation: a guard may ask a service (a database, a cluster's
+// CLI) and take a second or more; a batch runs guards at the same time.
+func (c Command) slowObservation() bool { return c.Guard != "" }
