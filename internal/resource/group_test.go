@@ -153,10 +153,10 @@ func TestServiceGroupSameAsAlone(t *testing.T) {
 	os.WriteFile(filepath.Join(bin, "systemctl"), []byte(fakeSystemctl), 0o755)
 	files := map[string]string{
 		"on.service.enabled": "enabled\n", "on.service.active": "",
-		"static.service.enabled":   "static\n",
-		"sshd.service.enabled":     "enabled\n", "sshd.service.id": "ssh.service",
+		"static.service.enabled": "static\n",
+		"sshd.service.enabled":   "enabled\n", "sshd.service.id": "ssh.service",
 		"masked@x.service.enabled": "masked\n", "masked@x.service.active": "",
-		"gone.service.missing":     "",
+		"gone.service.missing": "",
 	}
 	for name, content := range files {
 		os.WriteFile(filepath.Join(state, name), []byte(content), 0o644)
