@@ -63,26 +63,51 @@ func Compile(in *Input, comps ...Component) (*Catalog, error) {
 // fails to compile (a secret it needs is missing, say) is an error only
 // when the selection needs its items; otherwise it is left out, so that
 // applying one component never depends on another one's inputs.
+//
+// Probes reach hosts (Galera's asks every member, and may wait for one
+// starting), so only the components the selection needs probe: a first
+// pass without Probe finds them, and only those compile again with it.
 func CompileOnly(in *Input, only []string, comps ...Component) (*Catalog, error) {
 	if len(only) == 0 {
 		return Compile(in, comps...)
 	}
-	selected := func(name string) bool {
-		for _, o := range only {
-			if name == o || strings.HasPrefix(name, o+"/") {
+	offline := *in
+	offline.Probe = nil
+	first, err := compileSelection(&offline, only, comps, nil)
+	if err != nil || in.Probe == nil {
+		return first, err
+	}
+	needed := map[string]bool{}
+	for _, it := range first.Items {
+		needed[it.Component] = true
+	}
+	return compileSelection(in, only, comps, func(comp Component) bool {
+		for c := range needed {
+			if c == comp.Name() || strings.HasPrefix(c, comp.Name()+"/") {
 				return true
 			}
 		}
 		return false
-	}
+	})
+}
+
+// compileSelection compiles comps and keeps the selection only names;
+// a component that probe (when not nil) rejects compiles without Probe.
+func compileSelection(in *Input, only []string, comps []Component, probe func(Component) bool) (*Catalog, error) {
+	offline := *in
+	offline.Probe = nil
 	var items []*Item
 	var groups []*Group
 	var names, skipped []string
 	for _, comp := range comps {
 		names = append(names, comp.Name())
-		its, gs, err := comp.Items(in)
+		cin := in
+		if probe != nil && !probe(comp) {
+			cin = &offline
+		}
+		its, gs, err := comp.Items(cin)
 		if err != nil {
-			if selected(comp.Name()) {
+			if Selects(only, comp.Name()) {
 				return nil, fmt.Errorf("compiling component %s: %w", comp.Name(), err)
 			}
 			skipped = append(skipped, fmt.Sprintf("%s (%v)", comp.Name(), err))

@@ -61,3 +61,40 @@ func TestCompileOnlyLeavesOutWhatItNeitherSelectsNorNeeds(t *testing.T) {
 		})
 	}
 }
+
+// probingComponent counts the probes it makes (one per compile with a
+// Probe) and returns fixed items.
+type probingComponent struct {
+	stubComponent
+	probes *int
+}
+
+func (p probingComponent) Items(in *Input) ([]*Item, []*Group, error) {
+	if in.Probe != nil {
+		*p.probes++
+		in.Probe("h", "true")
+	}
+	return p.stubComponent.Items(in)
+}
+
+// TestCompileOnlyProbesOnlyWhatItNeeds: a component neither selected nor
+// needed does not reach hosts.
+func TestCompileOnlyProbesOnlyWhatItNeeds(t *testing.T) {
+	db := &Item{Host: "h", Component: "db", Resource: file("/db", "")}
+	app := &Item{Host: "h", Component: "app", Resource: file("/app", ""), After: []Ref{db.Ref()}}
+	other := &Item{Host: "h", Component: "other", Resource: file("/other", "")}
+	var dbProbes, otherProbes int
+	comps := []Component{
+		probingComponent{stubComponent{name: "db", items: []*Item{db}}, &dbProbes},
+		stubComponent{name: "app", items: []*Item{app}},
+		probingComponent{stubComponent{name: "other", items: []*Item{other}}, &otherProbes},
+	}
+	in := &Input{Probe: func(host, script string) (string, error) { return "", nil }}
+	cat, err := CompileOnly(in, []string{"app"}, comps...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cat.Items) != 2 || dbProbes != 1 || otherProbes != 0 {
+		t.Errorf("%d items; probes: db %d (needed: want 1), other %d (want 0)", len(cat.Items), dbProbes, otherProbes)
+	}
+}

@@ -2,7 +2,7 @@ package catalog
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -11,29 +11,18 @@ import (
 // plans and applies. A name that is neither one of registered nor the
 // component of an item is an error that lists the known ones.
 func (c *Catalog) Only(components, registered []string) (*Catalog, error) {
-	known := map[string]bool{}
-	for _, r := range registered {
-		known[r] = true
-	}
+	known := append([]string(nil), registered...)
 	for _, it := range c.Items {
-		known[it.Component] = true
+		known = append(known, it.Component)
+	}
+	slices.Sort(known)
+	if err := CheckComponents(components, known); err != nil {
+		return nil, err
 	}
 	want := map[string]bool{}
-	for _, name := range components {
-		if !known[name] {
-			var names []string
-			for k := range known {
-				names = append(names, k)
-			}
-			sort.Strings(names)
-			return nil, fmt.Errorf("there is no component %q; the components are %s", name, strings.Join(names, ", "))
-		}
-		want[name] = true
-		// A component's parts ("ovn/chassis") come with it.
-		for k := range known {
-			if strings.HasPrefix(k, name+"/") {
-				want[k] = true
-			}
+	for _, k := range known {
+		if Selects(components, k) {
+			want[k] = true
 		}
 	}
 	keep := map[Ref]bool{}
@@ -69,4 +58,32 @@ func (c *Catalog) Only(components, registered []string) (*Catalog, error) {
 		gs = append(gs, g)
 	}
 	return New(items, gs)
+}
+
+// Selects says whether a --component selection names component, or the
+// component it is part of ("ovn" selects "ovn/chassis").
+func Selects(only []string, component string) bool {
+	for _, o := range only {
+		if component == o || strings.HasPrefix(component, o+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckComponents refuses a name of a selection that is none of the known
+// components, listing them in the order given.
+func CheckComponents(only, known []string) error {
+	for _, name := range only {
+		if !slices.Contains(known, name) {
+			var names []string // in the order given, once each
+			for _, k := range known {
+				if !slices.Contains(names, k) {
+					names = append(names, k)
+				}
+			}
+			return fmt.Errorf("there is no component %q; the components are %s", name, strings.Join(names, ", "))
+		}
+	}
+	return nil
 }

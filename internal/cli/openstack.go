@@ -142,7 +142,11 @@ func writeCloudsYAML(g *globals, c *model.Cloud, st *secrets.Store, out string, 
 	if err != nil {
 		return w, err
 	}
-	if within(repo, out) {
+	inside, err := secrets.InsideRepo(repo, out)
+	if err != nil {
+		return w, fmt.Errorf("%s: %w", out, err)
+	}
+	if inside {
 		return w, fmt.Errorf("%s is inside the configuration repository %s: the administrator's password does not belong there; choose another --out", out, repo)
 	}
 	if _, err := os.Lstat(out); err == nil && !force {
@@ -179,43 +183,11 @@ func writeCloudsYAML(g *globals, c *model.Cloud, st *secrets.Store, out string, 
 		return w, err
 	}
 	if ca != nil {
-		if err := writeFile(w.CACert, ca, 0o644); err != nil {
+		if err := secrets.WriteFileAtomic(w.CACert, ca, 0o644); err != nil {
 			return w, err
 		}
 	}
-	return w, writeFile(out, data, 0o600)
-}
-
-// within says whether path is dir or inside it.
-func within(dir, path string) bool {
-	rel, err := filepath.Rel(dir, path)
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
-}
-
-// writeFile writes through a temporary file created with the final mode
-// (so that a password is never readable by others, not even for a
-// moment) and a rename.
-func writeFile(path string, data []byte, mode os.FileMode) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err = f.Chmod(mode); err != nil {
-		return err
-	}
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return w, secrets.WriteFileAtomic(out, data, 0o600)
 }
 
 func newRotateKeysCmd(g *globals, open openFunc) *cobra.Command {

@@ -103,6 +103,14 @@ func TestCloudsYAML(t *testing.T) {
 	if code, _, stderr := run(t, "--repo", repo, "openstack", "clouds-yaml", "--out", filepath.Join(repo, "clouds.yaml")); code != 1 || !strings.Contains(stderr, "inside the configuration repository") {
 		t.Errorf("into the repository: %d %s", code, stderr)
 	}
+	// Through a symbolic link into the repository, too.
+	link := filepath.Join(t.TempDir(), "repo-link")
+	if err := os.Symlink(repo, link); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := run(t, "--repo", repo, "openstack", "clouds-yaml", "--out", filepath.Join(link, "clouds.yaml")); code != 1 || !strings.Contains(stderr, "inside the configuration repository") {
+		t.Errorf("into the repository through a link: %d %s", code, stderr)
+	}
 
 	// Without --out: where the openstack client looks by itself.
 	code, stdout, _ = run(t, "--repo", repo, "-o", "json", "openstack", "clouds-yaml")

@@ -75,7 +75,11 @@ func openChecks(g *globals, f *engineFlags) (*session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening the state database: %w", err)
 	}
-	s := &session{g: g, cloud: c, db: db, hosts: map[string]transport.Transport{}}
+	keys := f.sshKeys
+	if len(keys) == 0 {
+		keys = defaultKeys(g.repo)
+	}
+	s := &session{g: g, cloud: c, db: db, hosts: map[string]transport.Transport{}, keys: keys}
 	for _, r := range db.Recovered() {
 		fmt.Fprintf(g.stderr, "note: run %s was interrupted (its process is gone); this run converges from what the hosts have\n", r.ID)
 	}
@@ -157,11 +161,6 @@ func (s *session) connect(ctx context.Context, f *engineFlags, names []string) m
 // that the plan shows it as unreachable instead of failing as a whole.
 func (s *session) dial(ctx context.Context, f *engineFlags, names []string) map[string]transport.Transport {
 	byName, switches := s.cloud.HostsByName(), s.cloud.SwitchesByName()
-	keys := f.sshKeys
-	if len(keys) == 0 {
-		keys = defaultKeys(s.g.repo)
-	}
-	s.keys = keys
 	out := map[string]transport.Transport{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -179,7 +178,7 @@ func (s *session) dial(ctx context.Context, f *engineFlags, names []string) map[
 			} else {
 				conn, err := transport.DialSSH(ctx, transport.SSHConfig{
 					Host: name, Address: addr, Port: ssh.Port, User: ssh.User,
-					KeyFiles: keys, HostKeys: s.db.HostKeys(),
+					KeyFiles: s.keys, HostKeys: s.db.HostKeys(),
 				})
 				if err != nil {
 					t = &failed{host: name, err: err}

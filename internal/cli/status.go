@@ -3,13 +3,13 @@ package cli
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/fundament-cloud/fundament/internal/catalog"
 	"github.com/fundament-cloud/fundament/internal/components"
 	"github.com/fundament-cloud/fundament/internal/health"
 	"github.com/fundament-cloud/fundament/internal/model"
@@ -38,18 +38,16 @@ func selectChecks(checks []health.Check, names []string) ([]health.Check, error)
 	for _, comp := range components.All() {
 		known = append(known, comp.Name())
 	}
-	for _, name := range names {
-		if !slices.Contains(known, name) && !slices.ContainsFunc(checks, func(c health.Check) bool { return c.Component == name }) {
-			return nil, fmt.Errorf("there is no component %q; the components are %s", name, strings.Join(known, ", "))
-		}
+	for _, c := range checks {
+		known = append(known, c.Component)
+	}
+	if err := catalog.CheckComponents(names, known); err != nil {
+		return nil, err
 	}
 	var out []health.Check
 	for _, c := range checks {
-		for _, name := range names {
-			if c.Component == name || strings.HasPrefix(c.Component, name+"/") {
-				out = append(out, c)
-				break
-			}
+		if catalog.Selects(names, c.Component) {
+			out = append(out, c)
 		}
 	}
 	return out, nil

@@ -141,3 +141,8 @@ func CACertificate(c *model.Cloud, repoDir string, secret func(string) (string, 
 	}
 	return b, nil
 }
+
+// HostPort is address:port, an IPv6 address in brackets.
+func HostPort(a netip.Addr, port int) string {
+	return netip.AddrPortFrom(a, uint16(port)).String()
+}

@@ -87,14 +87,9 @@ func (e *Env) Run(ctx context.Context, target, script string) (string, error) {
 		if msg == "" {
 			msg = strings.TrimSpace(string(res.Stdout))
 		}
-		return string(res.Stdout), fmt.Errorf("exit status %d: %s", res.ExitCode, firstLine(msg))
+		return string(res.Stdout), fmt.Errorf("exit status %d: %s", res.ExitCode, FirstLine(msg))
 	}
 	return string(res.Stdout), nil
-}
-
-func firstLine(s string) string {
-	line, _, _ := strings.Cut(s, "\n")
-	return line
 }
 
 // Check is one kind of check, run over the whole cloud.
@@ -168,4 +163,14 @@ func About(rs []Result, hosts []string) []Result {
 		}
 	}
 	return out
+}
+
+// FirstLine is the first line of a tool's output for a check's detail,
+// cut at 200 bytes.
+func FirstLine(s string) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
+	if len(line) > 200 {
+		line = line[:200] + "..."
+	}
+	return line
 }

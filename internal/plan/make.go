@@ -182,6 +182,9 @@ func Make(ctx context.Context, cat *catalog.Catalog, hosts map[string]transport.
 		}
 		if ip.Change.Op != resource.OpNone {
 			ip.Change.Restart = true
+			if ip.Change.Reason == "" {
+				ip.Change.Reason = "and restarts: " + strings.Join(causes, ", ") + " changes"
+			}
 			continue
 		}
 		op := resource.OpRun

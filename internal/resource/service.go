@@ -67,7 +67,7 @@ var servicesFunc = shellFunc{Name: "_fm_svcs", Def: `_fm_svcs() {
 		return 0
 		;;
 	esac
-	echo "systemctl show $* failed on a host systemd runs"
+	echo "systemctl show $* failed on a host systemd runs:" $(systemctl show -p Id -- "$@" 2>&1 >/dev/null | head -n 3)
 	return 1
 }`}
 
@@ -172,8 +172,10 @@ func (s Service) reload() string {
 }
 
 // Apply enables or disables, then starts or stops, as the change says
-// (everything, when it says nothing); a start restarts when the change
-// is marked Restart (a subscribed file changes too).
+// (everything, when it says nothing). A change marked Restart (a
+// subscribed file changes too) restarts a service that should run,
+// whichever of its fields change: only enabling it would leave it
+// running on the old file.
 func (s Service) Apply(c Change) (string, []byte) {
 	if f, ok := changes(c, "systemd"); ok && f.Old != "true" {
 		return fail("systemd is not running this host (not PID 1, or no systemctl): cannot manage " + s.Unit), nil
@@ -192,14 +194,13 @@ func (s Service) Apply(c Change) (string, []byte) {
 			script += "systemctl disable " + u + "\n"
 		}
 	}
-	if run {
-		if s.Running && c.Restart {
-			script += "systemctl restart " + u + "\n"
-		} else if s.Running {
-			script += "systemctl start " + u + "\n"
-		} else {
-			script += "systemctl stop " + u + "\n"
-		}
+	switch {
+	case s.Running && c.Restart: // whatever else changes: a subscribed file does
+		script += "systemctl restart " + u + "\n"
+	case run && s.Running:
+		script += "systemctl start " + u + "\n"
+	case run:
+		script += "systemctl stop " + u + "\n"
 	}
 	return script, nil
 }

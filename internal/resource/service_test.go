@@ -78,6 +78,15 @@ func TestServiceScripts(t *testing.T) {
 	if script, _ := (Service{Unit: "a", Running: true}).Apply(start); !strings.Contains(script, "systemctl restart 'a'") || strings.Contains(script, "systemctl start") {
 		t.Errorf("a start marked Restart:\n%s", script)
 	}
+	// Only enabling a running unit whose file changes restarts it too; one
+	// that should not run is not started by the mark.
+	enable := Change{Op: OpUpdate, Restart: true, Fields: []FieldChange{{Field: "enabled", Old: "false", New: "true"}}}
+	if script, _ := (Service{Unit: "a", Enabled: true, Running: true}).Apply(enable); !strings.Contains(script, "systemctl enable 'a'") || !strings.Contains(script, "systemctl restart 'a'") {
+		t.Errorf("an enable marked Restart:\n%s", script)
+	}
+	if script, _ := (Service{Unit: "a", Enabled: true}).Apply(enable); strings.Contains(script, "restart") || strings.Contains(script, "systemctl start") {
+		t.Errorf("an enable marked Restart of a unit that should not run:\n%s", script)
+	}
 	if err := (Service{Unit: "-x"}).Validate(); err == nil {
 		t.Fatal("an option as unit name")
 	}
@@ -99,6 +108,7 @@ stop) rm -f "$st/$2.active" ;;
 show)
 	if [ "$2" = -p ] && [ "$4" = -- ]; then
 		booted || { echo "System has not been booted with systemd as init system (PID 1). Can't operate." >&2; exit 1; }
+		[ ! -f "$st/showfails" ] || { echo "Failed to connect to bus: Connection refused" >&2; exit 1; }
 		shift 4
 		sep=
 		for u; do
@@ -156,6 +166,14 @@ func TestServiceFakeSystemctl(t *testing.T) {
 	}
 	mustContain(t, "log", log(), "try-restart chrony.service")
 
+	// systemctl failing where systemd runs: the observation fails, saying why.
+	os.WriteFile(filepath.Join(state, "showfails"), nil, 0o644)
+	res := h.run(s.Observe(), nil)
+	if _, err := s.Parse(string(res.Stdout), res.ExitCode); err == nil || !strings.Contains(err.Error(), "Connection refused") {
+		t.Fatalf("observation with systemctl failing: %v", err)
+	}
+	os.Remove(filepath.Join(state, "showfails"))
+
 	// No systemd: the plan says so and the apply fails clearly.
 	os.WriteFile(filepath.Join(state, "system"), []byte("offline\n"), 0o644)
 	obs := h.observe(s)
@@ -166,7 +184,7 @@ func TestServiceFakeSystemctl(t *testing.T) {
 	if c.Op != OpUpdate {
 		t.Fatalf("%+v", c)
 	}
-	res := h.tryApply(s, c)
+	res = h.tryApply(s, c)
 	if res.ExitCode == 0 || !strings.Contains(string(res.Stderr), "systemd is not running") {
 		t.Fatalf("%d %s", res.ExitCode, res.Stderr)
 	}

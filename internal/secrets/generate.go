@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -67,19 +68,26 @@ type Spec struct {
 	Ring string
 }
 
-// InRing says whether a secret name is a member of the ring: the prefix,
-// then digits.
+// InRing says whether a secret name is a member of the ring.
 func InRing(ring, name string) bool {
+	_, ok := RingIndex(ring, name)
+	return ok
+}
+
+// RingIndex parses a member of a ring: the prefix, then a decimal index
+// without leading zeros (Keystone reads key files by such names).
+func RingIndex(ring, name string) (int, bool) {
 	rest, ok := strings.CutPrefix(name, ring)
-	if ring == "" || !ok || rest == "" {
-		return false
+	if ring == "" || !ok || rest == "" || len(rest) > 9 || (len(rest) > 1 && rest[0] == '0') {
+		return 0, false
 	}
 	for _, r := range rest {
 		if r < '0' || r > '9' {
-			return false
+			return 0, false
 		}
 	}
-	return true
+	i, err := strconv.Atoi(rest)
+	return i, err == nil
 }
 
 // Satisfied says whether the secrets present satisfy a spec: it exists,

@@ -51,21 +51,35 @@ func resolveIdentityPath(opts Options) (string, error) {
 	return abs, nil
 }
 
-// checkIdentityOutsideRepo refuses an identity path inside the repository,
-// comparing both the lexical absolute paths and the symlink-resolved ones.
+// checkIdentityOutsideRepo refuses an identity path inside the repository.
 func (s *Store) checkIdentityOutsideRepo() error {
-	inside := isWithin(s.repoDir, s.identityPath)
-	if !inside {
-		real, err := resolvePartial(s.identityPath, 0)
-		if err != nil {
-			return fmt.Errorf("resolving identity path %s: %w", s.identityPath, err)
-		}
-		inside = isWithin(s.repoReal, real)
+	inside, err := InsideRepo(s.repoDir, s.identityPath)
+	if err != nil {
+		return fmt.Errorf("resolving identity path %s: %w", s.identityPath, err)
 	}
 	if inside {
 		return fmt.Errorf("refusing age identity path %s: it lies inside the repository %s; the private key must be kept outside the repository (default: $XDG_CONFIG_HOME/fundament/<cloud>.agekey)", s.identityPath, s.repoDir)
 	}
 	return nil
+}
+
+// InsideRepo says whether path (absolute, existing or not) lies inside
+// the repository at repoDir (absolute), comparing both the lexical paths
+// and the symlink-resolved ones: a key or password written there would
+// end up in version control.
+func InsideRepo(repoDir, path string) (bool, error) {
+	if isWithin(repoDir, path) {
+		return true, nil
+	}
+	repoReal, err := resolvePartial(repoDir, 0)
+	if err != nil {
+		return false, err
+	}
+	real, err := resolvePartial(path, 0)
+	if err != nil {
+		return false, err
+	}
+	return isWithin(repoReal, real), nil
 }
 
 // isWithin reports whether path equals dir or lies below it.

@@ -7,12 +7,14 @@ import (
 
 func TestInRing(t *testing.T) {
 	for name, want := range map[string]bool{
-		"keystone-fernet-0":  true,
-		"keystone-fernet-12": true,
-		"keystone-fernet-":   false,
-		"keystone-fernet-x":  false,
-		"keystone-fernet-1a": false,
-		"keystone-db":        false,
+		"keystone-fernet-0":          true,
+		"keystone-fernet-12":         true,
+		"keystone-fernet-":           false,
+		"keystone-fernet-x":          false,
+		"keystone-fernet-1a":         false,
+		"keystone-fernet-01":         false, // Keystone would not read it as key 1
+		"keystone-fernet-1234567890": false,
+		"keystone-db":                false,
 	} {
 		if got := InRing("keystone-fernet-", name); got != want {
 			t.Errorf("InRing(%s) = %v", name, got)

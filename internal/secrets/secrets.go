@@ -69,7 +69,6 @@ type Options struct {
 // Store gives access to the encrypted secrets of one repository.
 type Store struct {
 	repoDir      string // absolute, cleaned
-	repoReal     string // repoDir with symlinks resolved
 	dir          string // <repoDir>/secrets
 	cloudName    string
 	identityPath string // absolute, cleaned
@@ -95,17 +94,12 @@ func Open(opts Options) (*Store, error) {
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("secrets: repository path %s is not a directory", repoDir)
 	}
-	repoReal, err := filepath.EvalSymlinks(repoDir)
-	if err != nil {
-		return nil, fmt.Errorf("secrets: repository directory: %w", err)
-	}
 	idPath, err := resolveIdentityPath(opts)
 	if err != nil {
 		return nil, err
 	}
 	s := &Store{
 		repoDir:      repoDir,
-		repoReal:     repoReal,
 		dir:          filepath.Join(repoDir, DirName),
 		cloudName:    opts.CloudName,
 		identityPath: idPath,
@@ -130,13 +124,20 @@ func (s *Store) SecretPath(name string) string { return filepath.Join(s.dir, nam
 // List returns the sorted names of the secrets present in the repository.
 // It does not decrypt anything and does not need the identity. A missing
 // secrets directory yields an empty list.
-func (s *Store) List() ([]string, error) {
-	entries, err := os.ReadDir(s.dir)
+func (s *Store) List() ([]string, error) { return listDir(s.dir) }
+
+// List is Store.List for the repository at repoDir, without opening a
+// store: which secrets exist is known from the files' names alone, no
+// identity needed.
+func List(repoDir string) ([]string, error) { return listDir(filepath.Join(repoDir, DirName)) }
+
+func listDir(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return []string{}, nil
 		}
-		return nil, fmt.Errorf("secrets: listing %s: %w", s.dir, err)
+		return nil, fmt.Errorf("secrets: listing %s: %w", dir, err)
 	}
 	names := []string{}
 	for _, e := range entries {
@@ -279,7 +280,7 @@ func (s *Store) Generate(specs []Spec, rotate []string) (created, rotated []stri
 		if err != nil {
 			return created, rotated, fmt.Errorf("secrets: encrypting %q: %w", sp.Name, err)
 		}
-		if err := writeFileAtomic(path, ct, 0o644); err != nil {
+		if err := WriteFileAtomic(path, ct, 0o644); err != nil {
 			return created, rotated, fmt.Errorf("secrets: writing %s: %w", path, err)
 		}
 		if exists {
@@ -397,7 +398,7 @@ func (s *Store) writeRecipients(pubkeys []string) error {
 	if err := os.MkdirAll(s.dir, 0o755); err != nil {
 		return fmt.Errorf("secrets: %w", err)
 	}
-	if err := writeFileAtomic(s.RecipientsPath(), []byte(b.String()), 0o644); err != nil {
+	if err := WriteFileAtomic(s.RecipientsPath(), []byte(b.String()), 0o644); err != nil {
 		return fmt.Errorf("secrets: writing %s: %w", s.RecipientsPath(), err)
 	}
 	return nil
@@ -437,10 +438,10 @@ func regularFileExists(path string) (bool, error) {
 	return true, nil
 }
 
-// writeFileAtomic writes data to path via a temporary file in the same
-// directory and a rename. Only ever called with non-secret data (ciphertext,
-// public keys).
-func writeFileAtomic(path string, data []byte, perm fs.FileMode) (err error) {
+// WriteFileAtomic writes data to path via a temporary file in the same
+// directory (created 0600, so not readable by others before perm is set)
+// and a rename, synced.
+func WriteFileAtomic(path string, data []byte, perm fs.FileMode) (err error) {
 	dir, base := filepath.Split(path)
 	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
 	if err != nil {

@@ -34,7 +34,7 @@ func (s *Store) Set(name, value string) error {
 	if _, err := regularFileExists(path); err != nil {
 		return fmt.Errorf("secrets: %w", err)
 	}
-	if err := writeFileAtomic(path, ct, 0o644); err != nil {
+	if err := WriteFileAtomic(path, ct, 0o644); err != nil {
 		return fmt.Errorf("secrets: writing %s: %w", path, err)
 	}
 	return nil

@@ -1,6 +1,7 @@
 package galera
 
 import (
+	"fmt"
 	"net"
 	"net/netip"
 	"net/url"
@@ -50,18 +51,18 @@ func serviceDatabases(c *model.Cloud) []serviceDB {
 
 // lookupDB finds a service's databases by the service's name or the name
 // of one of its databases (nova_api is nova's).
-func lookupDB(c *model.Cloud, name string) (serviceDB, string, bool) {
+func lookupDB(c *model.Cloud, name string) (serviceDB, string, error) {
 	for _, db := range serviceDatabases(c) {
 		for _, d := range db.Databases {
 			if name == db.Service || name == d {
 				if name == db.Service {
 					d = db.Databases[0]
 				}
-				return db, d, true
+				return db, d, nil
 			}
 		}
 	}
-	return serviceDB{}, "", false
+	return serviceDB{}, "", fmt.Errorf("galera creates no database %s (the service is not enabled, or has none)", name)
 }
 
 // accountHosts are the host parts of the services' accounts: the internal
@@ -101,20 +102,24 @@ func databaseCommandName(service string) string { return "galera/database-" + se
 
 // DatabaseRef is the step after which a service's databases and account
 // exist (keystone's db_sync orders after it). service is the service's
-// name, or one of its databases (nova_api). ok is false when the service
-// is not enabled or has no database, or Galera has no member. The step
-// runs on the first Galera member; while that host is down, steps after
-// it wait for the next apply.
-func DatabaseRef(c *model.Cloud, service string) (catalog.Ref, bool) {
-	db, _, ok := lookupDB(c, service)
-	if !ok {
-		return catalog.Ref{}, false
+// name, or one of its databases (nova_api). An error says why there is
+// none: the service is not enabled or has no database, or Galera has no
+// member (or its members' addresses are wrong). The step runs on the
+// first Galera member; while that host is down, steps after it wait for
+// the next apply.
+func DatabaseRef(c *model.Cloud, service string) (catalog.Ref, error) {
+	db, _, err := lookupDB(c, service)
+	if err != nil {
+		return catalog.Ref{}, err
 	}
 	ms, err := members(c)
-	if err != nil || len(ms) == 0 {
-		return catalog.Ref{}, false
+	if err != nil {
+		return catalog.Ref{}, fmt.Errorf("the database of %s: %w", service, err)
 	}
-	return catalog.Ref{Host: ms[0].Host, ID: resource.Command{Name: databaseCommandName(db.Service)}.ID()}, true
+	if len(ms) == 0 {
+		return catalog.Ref{}, fmt.Errorf("the database of %s: no host runs Galera", service)
+	}
+	return catalog.Ref{Host: ms[0].Host, ID: resource.Command{Name: databaseCommandName(db.Service)}.ID()}, nil
 }
 
 // ConnectionURL is the SQLAlchemy URL of a service's database through the
@@ -122,16 +127,24 @@ func DatabaseRef(c *model.Cloud, service string) (catalog.Ref, bool) {
 // mysql+pymysql://user:password@address:3306/database?charset=utf8.
 // service is the service's name, or one of its databases (nova_api), the
 // user being the service's. Without an internal virtual IP it names the
-// first member. "" when the service has no database.
-func ConnectionURL(c *model.Cloud, service, password string) string {
-	db, name, ok := lookupDB(c, service)
-	if !ok {
-		return ""
+// first member. An error when the service has no database or there is
+// no address to name.
+func ConnectionURL(c *model.Cloud, service, password string) (string, error) {
+	db, name, err := lookupDB(c, service)
+	if err != nil {
+		return "", err
 	}
-	host := ""
+	var host string
 	if v := endpoint.VIP(c, endpoint.Internal); v != nil && v.Address.IsValid() {
 		host = v.Address.String()
-	} else if ms, err := members(c); err == nil && len(ms) > 0 {
+	} else {
+		ms, err := members(c)
+		if err != nil {
+			return "", fmt.Errorf("the database of %s: %w", service, err)
+		}
+		if len(ms) == 0 {
+			return "", fmt.Errorf("the database of %s: no internal virtual IP and no host runs Galera", service)
+		}
 		host = ms[0].Addr.String()
 	}
 	u := url.URL{
@@ -141,5 +154,5 @@ func ConnectionURL(c *model.Cloud, service, password string) string {
 		Path:     "/" + name,
 		RawQuery: "charset=utf8",
 	}
-	return u.String()
+	return u.String(), nil
 }

@@ -9,12 +9,14 @@ package galera
 import (
 	"errors"
 	"fmt"
-	"github.com/fundament-cloud/fundament/internal/testutil/example"
+	"maps"
 	"os/exec"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
+
+	"github.com/fundament-cloud/fundament/internal/testutil/catalogtext"
+	"github.com/fundament-cloud/fundament/internal/testutil/example"
 
 	"github.com/fundament-cloud/fundament/internal/catalog"
 	"github.com/fundament-cloud/fundament/internal/components/hostnet"
@@ -39,52 +41,12 @@ func compileWith(t *testing.T, c *model.Cloud, probe func(host, script string) (
 // render prints the component's items per host in the order the engine
 // applies them; Env shows its variables' names only.
 func render(cat *catalog.Catalog) string {
-	var b strings.Builder
-	var groups []string
-	for name := range cat.Groups {
-		groups = append(groups, name)
-	}
-	sort.Strings(groups)
-	for _, name := range groups {
-		g := cat.Groups[name]
-		fmt.Fprintf(&b, "rolling group %s: %d at a time over %s\n", g.Name, g.BatchSize, strings.Join(g.Hosts, ", "))
-	}
-	for _, h := range cat.Hosts() {
-		var items []*catalog.Item
-		for _, it := range cat.HostItems(h) {
-			if it.Component == name {
-				items = append(items, it)
-			}
-		}
-		if len(items) == 0 {
-			continue
-		}
-		fmt.Fprintf(&b, "\n=== %s ===\n", h)
-		for _, it := range items {
-			renderItem(&b, it)
-		}
-	}
-	return b.String()
+	return catalogtext.Render(cat, nil, catalogtext.Of(name), renderItem)
 }
 
 func renderItem(b *strings.Builder, it *catalog.Item) {
-	fmt.Fprintf(b, "\n%s", it.Resource.ID())
-	if it.Group != "" {
-		fmt.Fprintf(b, " group=%s", it.Group)
-	}
-	b.WriteString("\n")
-	for _, r := range it.After {
-		fmt.Fprintf(b, "  after %s\n", r)
-	}
-	for _, r := range it.Subscribes {
-		fmt.Fprintf(b, "  subscribes %s\n", r)
-	}
-	indent := func(label, text string) {
-		fmt.Fprintf(b, "  %s:\n", label)
-		for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
-			fmt.Fprintf(b, "    | %s\n", line)
-		}
-	}
+	catalogtext.Head(b, it, "")
+	indent := func(label, text string) { catalogtext.Block(b, label, text) }
 	switch r := it.Resource.(type) {
 	case resource.Package:
 		fmt.Fprintf(b, "  version %s\n", r.Version)
@@ -94,12 +56,7 @@ func renderItem(b *strings.Builder, it *catalog.Item) {
 	case resource.Service:
 		fmt.Fprintf(b, "  enabled %t running %t\n", r.Enabled, r.Running)
 	case resource.Command:
-		var env []string
-		for k := range r.Env {
-			env = append(env, k)
-		}
-		sort.Strings(env)
-		fmt.Fprintf(b, "  timeout %s env %s\n", r.Timeout, strings.Join(env, ","))
+		fmt.Fprintf(b, "  timeout %s env %s\n", r.Timeout, strings.Join(slices.Sorted(maps.Keys(r.Env)), ","))
 		// The shared helpers are the same in every step: shown once, in
 		// the test of the scripts' syntax, not in every item.
 		indent("guard", strings.Replace(r.Guard, helpers, "<helpers>\n", 1))
@@ -346,15 +303,15 @@ func TestScriptsParse(t *testing.T) {
 
 func TestDatabaseRefAndURL(t *testing.T) {
 	c := example.Load(t, "lab")
-	ref, ok := DatabaseRef(c, "keystone")
-	if !ok || ref.Host != "ctl-1" || ref.ID.String() != "command:galera/database-keystone" {
-		t.Errorf("DatabaseRef(keystone) = %v, %t", ref, ok)
+	ref, err := DatabaseRef(c, "keystone")
+	if err != nil || ref.Host != "ctl-1" || ref.ID.String() != "command:galera/database-keystone" {
+		t.Errorf("DatabaseRef(keystone) = %v, %v", ref, err)
 	}
-	if ref, ok := DatabaseRef(c, "nova_api"); !ok || ref.ID.Name != "galera/database-nova" {
-		t.Errorf("DatabaseRef(nova_api) = %v, %t", ref, ok)
+	if ref, err := DatabaseRef(c, "nova_api"); err != nil || ref.ID.Name != "galera/database-nova" {
+		t.Errorf("DatabaseRef(nova_api) = %v, %v", ref, err)
 	}
-	if _, ok := DatabaseRef(c, "horizon"); ok {
-		t.Error("horizon has no database")
+	if _, err := DatabaseRef(c, "horizon"); err == nil || !strings.Contains(err.Error(), "no database horizon") {
+		t.Errorf("horizon has no database: %v", err)
 	}
 	cat := compileWith(t, c, nil)
 	for _, s := range []string{"keystone", "glance", "placement", "nova", "neutron", "cinder"} {
@@ -369,15 +326,24 @@ func TestDatabaseRefAndURL(t *testing.T) {
 		{"nova", "a/b@c:d", "mysql+pymysql://nova:a%2Fb%40c%3Ad@10.199.20.10:3306/nova?charset=utf8"},
 		{"horizon", "pw", ""},
 	} {
-		if got := ConnectionURL(c, tc.service, tc.pw); got != tc.want {
+		if got, _ := ConnectionURL(c, tc.service, tc.pw); got != tc.want {
 			t.Errorf("ConnectionURL(%s) = %s, want %s", tc.service, got, tc.want)
 		}
 	}
 	// A service switched off has neither.
 	off := false
 	c.Services.OpenStack.Cinder.Enabled = &off
-	if _, ok := DatabaseRef(c, "cinder"); ok || ConnectionURL(c, "cinder", "pw") != "" {
+	if _, err := DatabaseRef(c, "cinder"); err == nil {
 		t.Error("cinder is off but has a database")
+	}
+	if u, err := ConnectionURL(c, "cinder", "pw"); u != "" || err == nil {
+		t.Errorf("cinder is off but has a database URL %q", u)
+	}
+	// Members without an internal API address: the cause is said.
+	c.Services.OpenStack.Cinder.Enabled = nil
+	c.Services.Galera.Placement = model.Placement{Hosts: []string{"stor-1"}}
+	if _, err := DatabaseRef(c, "nova"); err == nil || !strings.Contains(err.Error(), "stor-1") {
+		t.Errorf("DatabaseRef with a member without an internal address: %v", err)
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/fundament-cloud/fundament/internal/resource"
 )
 
 // helpers are the shell functions of the cluster steps: asking the local
@@ -208,7 +210,7 @@ if ! wait_synced 300; then
 	exit 1
 fi
 echo "fundament: %[1]s is the primary component; the other members join it"
-`, m.Host, strings.Join(peers, " "), groupPort, unit, grastatePath, shellQuote("fundament: "+d.Reason))
+`, m.Host, strings.Join(peers, " "), groupPort, unit, grastatePath, resource.Quote("fundament: "+d.Reason))
 }
 
 // blockedScript fails with the reason the decision gives: no member may
@@ -218,7 +220,7 @@ func blockedScript(host string, d decision) string {
 	exit 0
 fi
 echo "fundament: ` + host + ` cannot join: no primary component runs, and no member is bootstrapped:" >&2
-echo ` + shellQuote(d.Reason) + ` >&2
+echo ` + resource.Quote(d.Reason) + ` >&2
 exit 1
 `
 }
@@ -287,8 +289,4 @@ SELECT
     AND Create_priv = 'Y' AND Drop_priv = 'Y' AND Alter_priv = 'Y' AND Index_priv = 'Y');
 SQL
 )" = ` + strconv.Itoa(want) + "\n"
-}
-
-func shellQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -43,13 +43,14 @@ func (Component) Items(in *catalog.Input) ([]*catalog.Item, []*catalog.Group, er
 		return nil, nil, fmt.Errorf("release stream %q is not built in", c.Spec.Release)
 	}
 	var items []*catalog.Item
+	hosts := []byte(hostsTable(c)) // the same on every host
 	for _, h := range c.Hosts {
 		its, err := hostItems(c, stream, h)
 		if err != nil {
 			return nil, nil, fmt.Errorf("host %s: %w", h.Name, err)
 		}
 		items = append(items, its...)
-		items = append(items, hostsItem(c, h))
+		items = append(items, hostsItem(h, hosts))
 	}
 	return items, nil, nil
 }

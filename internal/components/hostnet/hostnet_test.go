@@ -7,9 +7,10 @@ package hostnet
 
 import (
 	"fmt"
-	"github.com/fundament-cloud/fundament/internal/testutil/golden"
 	"strings"
 	"testing"
+
+	"github.com/fundament-cloud/fundament/internal/testutil/golden"
 
 	"github.com/fundament-cloud/fundament/internal/catalog"
 	"github.com/fundament-cloud/fundament/internal/resource"

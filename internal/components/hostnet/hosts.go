@@ -25,9 +25,9 @@ func HostsFile(host string) catalog.Ref {
 // hostsItem is the host's /etc/hosts: the same table on every host, so
 // that names resolve alike everywhere whether or not DNS knows them (and
 // while it is down).
-func hostsItem(c *model.Cloud, h *model.Host) *catalog.Item {
+func hostsItem(h *model.Host, table []byte) *catalog.Item {
 	return &catalog.Item{Host: h.Name, Component: name,
-		Resource: resource.File{Path: hostsPath, Content: []byte(hostsTable(c))}}
+		Resource: resource.File{Path: hostsPath, Content: table}}
 }
 
 // debianLocalhost are the lines Debian's installer writes, less the

@@ -57,8 +57,8 @@ func TestCompilesWithEveryComponent(t *testing.T) {
 	if !ok {
 		t.Fatal("no keystone/db-sync on ctl-1")
 	}
-	dbRef, ok := galera.DatabaseRef(c, "keystone")
-	if !ok || !slices.Contains(sync.After, dbRef) {
+	dbRef, err := galera.DatabaseRef(c, "keystone")
+	if err != nil || !slices.Contains(sync.After, dbRef) {
 		t.Fatalf("db-sync is not after Galera's database %v: %v", dbRef, sync.After)
 	}
 	if _, ok := only.Get(dbRef); !ok {

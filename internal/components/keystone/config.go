@@ -105,7 +105,7 @@ func uwsgiConf(c *model.Cloud, addr netip.Addr) string {
 	f := ini.New(header + "\nKeystone's API under uwsgi, on this host's internal API address only: HAProxy\n" +
 		"listens on the virtual IPs on the same port and forwards to every Keystone host.")
 	f.Section("uwsgi").
-		Set("http-socket", hostPort(addr, apiPort())).
+		Set("http-socket", endpoint.HostPort(addr, apiPort())).
 		Set("master", "true").
 		Set("plugins", "python3").
 		Set("wsgi-file", "/usr/bin/keystone-wsgi-public").
@@ -146,13 +146,8 @@ func apiPort() int {
 	return a.Port
 }
 
-// hostPort is addr:port, IPv6 in brackets.
-func hostPort(addr netip.Addr, port int) string {
-	return netip.AddrPortFrom(addr, uint16(port)).String()
-}
-
 // backendURL is Keystone's own URL on a host, past HAProxy.
 func backendURL(addr netip.Addr) string {
 	a, _ := endpoint.Lookup("keystone")
-	return "http://" + hostPort(addr, a.Port) + a.Path
+	return "http://" + endpoint.HostPort(addr, a.Port) + a.Path
 }

@@ -16,26 +16,20 @@ import (
 // service is Keystone's name for Galera: its database and user.
 const service = "keystone"
 
-// errNoDatabase: Galera creates no database for Keystone.
-var errNoDatabase = errors.New("galera creates no database for keystone (no Galera member?)")
-
 // databaseRef is the item that creates Keystone's database and user.
-func databaseRef(c *model.Cloud) (catalog.Ref, error) {
-	ref, ok := galera.DatabaseRef(c, service)
-	if !ok {
-		return catalog.Ref{}, errNoDatabase
-	}
-	return ref, nil
-}
+func databaseRef(c *model.Cloud) (catalog.Ref, error) { return galera.DatabaseRef(c, service) }
 
 // databaseURL is keystone.conf's [database] connection.
 func databaseURL(c *model.Cloud, password string) (string, error) {
-	u := galera.ConnectionURL(c, service, password)
-	if u == "" {
-		return "", errNoDatabase
-	}
-	return u, nil
+	return galera.ConnectionURL(c, service, password)
 }
 
-// memcacheServers are [cache] memcache_servers.
-func memcacheServers(c *model.Cloud) []string { return memcached.Servers(c) }
+// memcacheServers are [cache] memcache_servers: at least one, as the
+// cache is enabled.
+func memcacheServers(c *model.Cloud) ([]string, error) {
+	s, err := memcached.Servers(c)
+	if err == nil && len(s) == 0 {
+		err = errors.New("keystone's token cache needs memcached, and no host runs it")
+	}
+	return s, err
+}

@@ -1,11 +1,7 @@
 package keystone
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -60,37 +56,18 @@ func (r KeyRepo) Secret(i int) string { return r.Prefix + strconv.Itoa(i) }
 // the encrypted files only: no identity is needed to know which keys
 // exist.
 func (r KeyRepo) Indices(repoDir string) ([]int, error) {
-	dir := filepath.Join(repoDir, secrets.DirName)
-	entries, err := os.ReadDir(dir)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("listing the secrets of %s: %w", repoDir, err)
+	names, err := secrets.List(repoDir)
+	if err != nil {
+		return nil, err
 	}
 	var out []int
-	for _, e := range entries {
-		name, ok := strings.CutSuffix(e.Name(), secrets.FileExt)
-		if !ok || !e.Type().IsRegular() {
-			continue
-		}
-		if i, ok := r.index(name); ok {
+	for _, name := range names {
+		if i, ok := secrets.RingIndex(r.Prefix, name); ok {
 			out = append(out, i)
 		}
 	}
 	sort.Ints(out)
 	return out, nil
-}
-
-// index parses a secret name of the repository: the prefix and a decimal
-// index without leading zeros (the file names Keystone reads as keys).
-func (r KeyRepo) index(name string) (int, bool) {
-	s, ok := strings.CutPrefix(name, r.Prefix)
-	if !ok || s == "" || len(s) > 9 || (len(s) > 1 && s[0] == '0') {
-		return 0, false
-	}
-	i, err := strconv.Atoi(s)
-	if err != nil || i < 0 {
-		return 0, false
-	}
-	return i, true
 }
 
 // checkIndices says whether a repository can be written to hosts: a

@@ -175,9 +175,13 @@ func newBuilder(in *catalog.Input, hosts []*model.Host) (*builder, error) {
 		return nil, fmt.Errorf("keystone's database: %w", err)
 	}
 	if b.dbRef, err = databaseRef(c); err != nil {
+		return nil, fmt.Errorf("keystone's database: %w", err)
+	}
+	caches, err := memcacheServers(c)
+	if err != nil {
 		return nil, err
 	}
-	b.conf = conf{Cloud: c, DatabaseURL: b.dbURL, MemcacheServer: memcacheServers(c)}.String()
+	b.conf = conf{Cloud: c, DatabaseURL: b.dbURL, MemcacheServer: caches}.String()
 	for _, repo := range KeyRepos {
 		indices, err := repo.Indices(in.RepoDir)
 		if err != nil {

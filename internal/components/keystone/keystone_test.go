@@ -9,7 +9,7 @@ package keystone
 
 import (
 	"fmt"
-	"github.com/fundament-cloud/fundament/internal/testutil/example"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +17,9 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/fundament-cloud/fundament/internal/testutil/catalogtext"
+	"github.com/fundament-cloud/fundament/internal/testutil/example"
 
 	"github.com/fundament-cloud/fundament/internal/catalog"
 	"github.com/fundament-cloud/fundament/internal/model"
@@ -132,53 +135,14 @@ func compile(t *testing.T, c *model.Cloud, s *fakeSecrets) *catalog.Catalog {
 // render prints every host's Keystone items in the order the engine
 // applies them; helper.py, in full in helper.py, by its size.
 func render(cat *catalog.Catalog, s *fakeSecrets) string {
-	var b strings.Builder
-	var groups []string
-	for name := range cat.Groups {
-		groups = append(groups, name)
-	}
-	sort.Strings(groups)
-	for _, name := range groups {
-		g := cat.Groups[name]
-		fmt.Fprintf(&b, "rolling group %s: %d at a time over %s\n", g.Name, g.BatchSize, strings.Join(g.Hosts, ", "))
-	}
-	for _, h := range cat.Hosts() {
-		var items []*catalog.Item
-		for _, it := range cat.HostItems(h) {
-			if it.Component == "keystone" {
-				items = append(items, it)
-			}
-		}
-		if len(items) == 0 {
-			continue
-		}
-		fmt.Fprintf(&b, "\n=== %s ===\n", h)
-		for _, it := range items {
-			renderItem(&b, it)
-		}
-	}
-	return s.placeholders(b.String())
+	return s.placeholders(catalogtext.Render(cat, nil, catalogtext.Of("keystone"), renderItem))
 }
 
 func renderItem(b *strings.Builder, it *catalog.Item) {
-	fmt.Fprintf(b, "\n%s", it.Resource.ID())
-	if it.Group != "" {
-		fmt.Fprintf(b, " group=%s", it.Group)
-	}
-	b.WriteString("\n")
-	for _, r := range it.After {
-		fmt.Fprintf(b, "  after %s\n", r)
-	}
-	for _, r := range it.Subscribes {
-		fmt.Fprintf(b, "  subscribes %s\n", r)
-	}
+	catalogtext.Head(b, it, "")
 	indent := func(label, text string) {
-		if text == "" {
-			return
-		}
-		fmt.Fprintf(b, "  %s:\n", label)
-		for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
-			fmt.Fprintf(b, "    | %s\n", line)
+		if text != "" {
+			catalogtext.Block(b, label, text)
 		}
 	}
 	switch r := it.Resource.(type) {
@@ -199,13 +163,8 @@ func renderItem(b *strings.Builder, it *catalog.Item) {
 		if r.Timeout != "" {
 			fmt.Fprintf(b, "  timeout %s\n", r.Timeout)
 		}
-		var env []string
-		for k := range r.Env {
-			env = append(env, k)
-		}
-		sort.Strings(env)
-		if len(env) > 0 {
-			fmt.Fprintf(b, "  env (hidden in plans) %s\n", strings.Join(env, " "))
+		if len(r.Env) > 0 {
+			fmt.Fprintf(b, "  env (hidden in plans) %s\n", strings.Join(slices.Sorted(maps.Keys(r.Env)), " "))
 		}
 		indent("guard", r.Guard)
 		indent("script", r.Script)
@@ -438,5 +397,19 @@ func TestHelperIsPython(t *testing.T) {
 	out, err := exec.Command(py, "-c", "import ast,sys; ast.parse(open(sys.argv[1]).read())", "helper.py").CombinedOutput()
 	if err != nil {
 		t.Fatalf("helper.py: %v\n%s", err, out)
+	}
+}
+
+// TestDepsSayWhy: what Keystone takes from Galera and memcached fails with
+// the cause, not a guess.
+func TestDepsSayWhy(t *testing.T) {
+	c := example.Load(t, "lab")
+	c.Services.Memcached.Placement = model.Placement{Hosts: []string{"stor-1"}} // no internal API address
+	if _, err := memcacheServers(c); err == nil || !strings.Contains(err.Error(), "stor-1") {
+		t.Errorf("memcached on a host without an internal API address: %v", err)
+	}
+	c.Services.Galera.Placement = model.Placement{Hosts: []string{"stor-1"}}
+	if _, err := databaseRef(c); err == nil || !strings.Contains(err.Error(), "stor-1") {
+		t.Errorf("galera on a host without an internal API address: %v", err)
 	}
 }

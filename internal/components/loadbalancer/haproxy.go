@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/fundament-cloud/fundament/internal/components/galera"
 	"github.com/fundament-cloud/fundament/internal/endpoint"
 )
 
@@ -74,7 +75,7 @@ func haproxyConfig(t *topology, m member) string {
 		p("")
 		p("# The statistics page of this member (user fundament, password: secret haproxy-stats).")
 		p("listen stats")
-		p("    bind %s", hostPort(m.Internal, statsPort))
+		p("    bind %s", endpoint.HostPort(m.Internal, statsPort))
 		p("    stats enable")
 		p("    stats uri /")
 		p("    stats refresh 10s")
@@ -85,7 +86,7 @@ func haproxyConfig(t *topology, m member) string {
 		p("# %s (%s): http on the internal virtual IP, https on the public one.", a.Name, a.Type)
 		if internal != nil {
 			p("frontend %s_internal", a.Name)
-			p("    bind %s", hostPort(internal.Addr, a.Port))
+			p("    bind %s", endpoint.HostPort(internal.Addr, a.Port))
 			p("    http-request del-header X-Forwarded-Proto")
 			p("    option forwardfor")
 			p("    default_backend %s", a.Name)
@@ -93,7 +94,7 @@ func haproxyConfig(t *topology, m member) string {
 		}
 		if public != nil {
 			p("frontend %s_public", a.Name)
-			p("    bind %s ssl crt %s", hostPort(public.Addr, a.Port), publicPEM)
+			p("    bind %s ssl crt %s", endpoint.HostPort(public.Addr, a.Port), publicPEM)
 			p("    http-request set-header X-Forwarded-Proto https")
 			p("    option forwardfor")
 			p("    default_backend %s", a.Name)
@@ -105,7 +106,7 @@ func haproxyConfig(t *topology, m member) string {
 		p("    http-check expect status 200")
 		p("    default-server %s", serverCheck)
 		for _, s := range a.Servers {
-			p("    server %s %s", s.Host, hostPort(s.Addr, a.Port))
+			p("    server %s %s", s.Host, endpoint.HostPort(s.Addr, a.Port))
 		}
 	}
 	if internal != nil && len(t.Galera) > 0 {
@@ -120,7 +121,7 @@ func haproxyConfig(t *topology, m member) string {
 		p("# the next; when the first comes back, the backups' connections are cut, so")
 		p("# writes go to one member again.")
 		p("listen galera")
-		p("    bind %s", hostPort(internal.Addr, galeraPort))
+		p("    bind %s", endpoint.HostPort(internal.Addr, galera.Port))
 		p("    mode tcp")
 		p("    option tcplog")
 		p("    option tcpka")
@@ -133,7 +134,7 @@ func haproxyConfig(t *topology, m member) string {
 			if i == 0 {
 				role = "on-marked-up shutdown-backup-sessions"
 			}
-			p("    server %s %s %s", s.Host, hostPort(s.Addr, galeraPort), role)
+			p("    server %s %s %s", s.Host, endpoint.HostPort(s.Addr, galera.Port), role)
 		}
 	}
 	return b.String()

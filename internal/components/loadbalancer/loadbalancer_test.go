@@ -9,13 +9,15 @@ package loadbalancer
 import (
 	"cmp"
 	"fmt"
-	"github.com/fundament-cloud/fundament/internal/testutil/example"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/fundament-cloud/fundament/internal/testutil/catalogtext"
+	"github.com/fundament-cloud/fundament/internal/testutil/example"
 
 	"github.com/fundament-cloud/fundament/internal/catalog"
 	"github.com/fundament-cloud/fundament/internal/components/hostnet"
@@ -52,63 +54,32 @@ func compile(t *testing.T, c *model.Cloud, get func(string) (string, error)) *ca
 }
 
 // render prints every host's items in the order the engine applies them;
-// secret files show only their size.
+// of a secret file only that it is one.
 func render(cat *catalog.Catalog) string {
-	var b strings.Builder
-	for _, g := range cat.Groups {
-		fmt.Fprintf(&b, "rolling group %s: %d at a time over %s\n", g.Name, g.BatchSize, strings.Join(g.Hosts, ", "))
-	}
-	for _, h := range cat.Hosts() {
-		var items []*catalog.Item
-		for _, it := range cat.HostItems(h) {
-			if it.Component == name {
-				items = append(items, it)
+	return catalogtext.Render(cat, nil, catalogtext.Of(name), func(b *strings.Builder, it *catalog.Item) {
+		catalogtext.Head(b, it, "")
+		switch r := it.Resource.(type) {
+		case resource.Package:
+			fmt.Fprintf(b, "  version %s\n", r.Version)
+		case resource.File:
+			fmt.Fprintf(b, "  mode %s\n", cmp.Or(r.Mode, "0644"))
+			if r.Secret {
+				b.WriteString("  (secret content)\n")
+			} else if r.Path != haproxyConf && r.Path != keepalivedConf { // in their own goldens
+				indent(b, "content", string(r.Content))
 			}
+		case resource.Directory:
+			fmt.Fprintf(b, "  mode %s\n", r.Mode)
+		case resource.Command:
+			indent(b, "guard", r.Guard)
+			indent(b, "script", r.Script)
 		}
-		if len(items) == 0 {
-			continue
-		}
-		fmt.Fprintf(&b, "\n=== %s ===\n", h)
-		for _, it := range items {
-			fmt.Fprintf(&b, "\n%s", it.Resource.ID())
-			if it.Group != "" {
-				fmt.Fprintf(&b, " group=%s", it.Group)
-			}
-			b.WriteString("\n")
-			for _, r := range it.After {
-				fmt.Fprintf(&b, "  after %s\n", r)
-			}
-			for _, r := range it.Subscribes {
-				fmt.Fprintf(&b, "  subscribes %s\n", r)
-			}
-			switch r := it.Resource.(type) {
-			case resource.Package:
-				fmt.Fprintf(&b, "  version %s\n", r.Version)
-			case resource.File:
-				fmt.Fprintf(&b, "  mode %s\n", cmp.Or(r.Mode, "0644"))
-				if r.Secret {
-					b.WriteString("  (secret content)\n")
-				} else if r.Path != haproxyConf && r.Path != keepalivedConf { // in their own goldens
-					indent(&b, "content", string(r.Content))
-				}
-			case resource.Directory:
-				fmt.Fprintf(&b, "  mode %s\n", r.Mode)
-			case resource.Command:
-				indent(&b, "guard", r.Guard)
-				indent(&b, "script", r.Script)
-			}
-		}
-	}
-	return b.String()
+	})
 }
 
 func indent(b *strings.Builder, label, text string) {
-	if text == "" {
-		return
-	}
-	fmt.Fprintf(b, "  %s:\n", label)
-	for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
-		fmt.Fprintf(b, "    | %s\n", line)
+	if text != "" {
+		catalogtext.Block(b, label, text)
 	}
 }
 

@@ -19,9 +19,6 @@ var proxied = []struct{ service, check string }{
 	{"keystone", "/v3"},
 }
 
-// galeraPort is MariaDB's, on the internal virtual IP and on each member.
-const galeraPort = 3306
-
 // topology is what HAProxy and keepalived are configured from.
 type topology struct {
 	// Members are the load balancer's hosts, in placement order: the
@@ -197,10 +194,5 @@ func assignVRIDs(vips []vip) {
 
 // priority is a member's VRRP priority: the first member highest.
 func priority(i int) int { return max(150-10*i, 1) }
-
-// hostPort joins an address and a port as HAProxy and URLs take them.
-func hostPort(a netip.Addr, port int) string {
-	return netip.AddrPortFrom(a, uint16(port)).String()
-}
 
 func (v vip) prefix() string { return v.Addr.String() + "/" + strconv.Itoa(v.Bits) }

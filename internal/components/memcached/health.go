@@ -87,17 +87,9 @@ func parseStats(out string) (map[string]string, error) {
 		}
 	}
 	if stats["pid"] == "" {
-		return nil, fmt.Errorf("no stats in the answer: %q", firstLine(out))
+		return nil, fmt.Errorf("no stats in the answer: %q", health.FirstLine(out))
 	}
 	return stats, nil
-}
-
-func firstLine(s string) string {
-	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
-	if len(line) > 200 {
-		line = line[:200] + "..."
-	}
-	return line
 }
 
 // evaluateInstances: OK when every instance answers and accepts

@@ -63,16 +63,16 @@ func instances(c *model.Cloud) ([]instance, error) {
 
 // Servers lists the instances as oslo.cache and keystonemiddleware take
 // them (memcache_servers): address:11211, IPv6 as inet6:[address]:11211.
-func Servers(c *model.Cloud) []string {
+func Servers(c *model.Cloud) ([]string, error) {
 	ins, err := instances(c)
 	if err != nil {
-		return nil
+		return nil, err
 	}
 	out := make([]string, len(ins))
 	for i, in := range ins {
 		out[i] = server(in.Addr)
 	}
-	return out
+	return out, nil
 }
 
 func server(a netip.Addr) string {

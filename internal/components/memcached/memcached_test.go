@@ -7,11 +7,12 @@ package memcached
 import (
 	"errors"
 	"fmt"
-	"github.com/fundament-cloud/fundament/internal/testutil/example"
 	"net/netip"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/fundament-cloud/fundament/internal/testutil/example"
 
 	"github.com/fundament-cloud/fundament/internal/catalog"
 	"github.com/fundament-cloud/fundament/internal/components/hostnet"
@@ -90,15 +91,15 @@ func TestItems(t *testing.T) {
 
 func TestServers(t *testing.T) {
 	c := example.Load(t, "lab")
-	if got := Servers(c); !slices.Equal(got, []string{"10.199.20.11:11211", "10.199.20.12:11211", "10.199.20.13:11211"}) {
-		t.Errorf("%v", got)
+	if got, err := Servers(c); err != nil || !slices.Equal(got, []string{"10.199.20.11:11211", "10.199.20.12:11211", "10.199.20.13:11211"}) {
+		t.Errorf("%v, %v", got, err)
 	}
 	if got := server(netip.MustParseAddr("fd00::1")); got != "inet6:[fd00::1]:11211" {
 		t.Errorf("IPv6: %s", got)
 	}
 	c.Services.Memcached.Placement = model.Placement{Hosts: []string{"stor-1"}}
-	if got := Servers(c); got != nil {
-		t.Errorf("a host without an internal API address: %v", got)
+	if got, err := Servers(c); got != nil || err == nil || !strings.Contains(err.Error(), "stor-1") {
+		t.Errorf("a host without an internal API address: %v, %v", got, err)
 	}
 	if _, _, err := (Component{}).Items(&catalog.Input{Cloud: c}); err == nil || !strings.Contains(err.Error(), "stor-1") {
 		t.Errorf("%v", err)

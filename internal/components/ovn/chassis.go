@@ -1,10 +1,11 @@
 package ovn
 
 import (
-	"github.com/fundament-cloud/fundament/internal/components/hostnet"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/fundament-cloud/fundament/internal/components/hostnet"
 
 	"github.com/fundament-cloud/fundament/internal/catalog"
 	"github.com/fundament-cloud/fundament/internal/resource"

@@ -41,7 +41,7 @@ type ovsTable struct {
 func parseSBChassis(out string) (map[string]*sbChassis, error) {
 	chassisPart, encapPart, ok := strings.Cut(out, sbSeparator)
 	if !ok {
-		return nil, fmt.Errorf("southbound query: no Encap table in the output: %s", firstLine(out))
+		return nil, fmt.Errorf("southbound query: no Encap table in the output: %s", health.FirstLine(out))
 	}
 	chassisRows, err := parseOVSTable(chassisPart, "name", "other_config")
 	if err != nil {
@@ -167,7 +167,7 @@ func parseConnectionStatus(out string) (bool, error) {
 	case "not connected":
 		return false, nil
 	default:
-		return false, fmt.Errorf("unknown connection status %q", firstLine(s))
+		return false, fmt.Errorf("unknown connection status %q", health.FirstLine(s))
 	}
 }
 

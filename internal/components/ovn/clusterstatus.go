@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/fundament-cloud/fundament/internal/health"
 )
 
 // clusterStatus is one member's view of its RAFT cluster, as
@@ -99,7 +101,7 @@ func parseClusterStatus(out string) (*clusterStatus, error) {
 		}
 	}
 	if s.Status == "" || s.ServerID == "" {
-		return nil, fmt.Errorf("not a cluster status (no Status or Server ID line): %s", firstLine(out))
+		return nil, fmt.Errorf("not a cluster status (no Status or Server ID line): %s", health.FirstLine(out))
 	}
 	return s, nil
 }
@@ -109,14 +111,6 @@ func firstField(s string) string {
 		return f[0]
 	}
 	return ""
-}
-
-func firstLine(s string) string {
-	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
-	if len(line) > 200 {
-		line = line[:200] + "..."
-	}
-	return line
 }
 
 // parseLogRange reads "[2, 8]".

@@ -24,7 +24,7 @@ func parseNorthdStatus(out string) (string, error) {
 			}
 		}
 	}
-	return "", fmt.Errorf("no status in the output of ovn-northd: %s", firstLine(out))
+	return "", fmt.Errorf("no status in the output of ovn-northd: %s", health.FirstLine(out))
 }
 
 // northdView is one central host's ovn-northd.

@@ -7,13 +7,14 @@ package ovn
 
 import (
 	"fmt"
-	"github.com/fundament-cloud/fundament/internal/components/hostnet"
-	"github.com/fundament-cloud/fundament/internal/testutil/example"
-	"github.com/fundament-cloud/fundament/internal/testutil/golden"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
+
+	"github.com/fundament-cloud/fundament/internal/components/hostnet"
+	"github.com/fundament-cloud/fundament/internal/testutil/catalogtext"
+	"github.com/fundament-cloud/fundament/internal/testutil/example"
+	"github.com/fundament-cloud/fundament/internal/testutil/golden"
 
 	"github.com/fundament-cloud/fundament/internal/catalog"
 	"github.com/fundament-cloud/fundament/internal/model"
@@ -32,52 +33,13 @@ func compile(t *testing.T, c *model.Cloud) *catalog.Catalog {
 
 // render prints every host's items in the order the engine applies them.
 func render(cat *catalog.Catalog) string {
-	var b strings.Builder
-	var groups []string
-	for name := range cat.Groups {
-		groups = append(groups, name)
-	}
-	sort.Strings(groups)
-	for _, name := range groups {
-		g := cat.Groups[name]
-		fmt.Fprintf(&b, "rolling group %s: %d at a time over %s\n", g.Name, g.BatchSize, strings.Join(g.Hosts, ", "))
-	}
-	for _, h := range cat.Hosts() {
-		var items []*catalog.Item
-		for _, it := range cat.HostItems(h) {
-			if strings.HasPrefix(it.Component, "ovn") {
-				items = append(items, it)
-			}
-		}
-		if len(items) == 0 {
-			continue
-		}
-		fmt.Fprintf(&b, "\n=== %s ===\n", h)
-		for _, it := range items {
-			renderItem(&b, it)
-		}
-	}
-	return b.String()
+	ovn := func(it *catalog.Item) bool { return strings.HasPrefix(it.Component, "ovn") }
+	return catalogtext.Render(cat, nil, ovn, renderItem)
 }
 
 func renderItem(b *strings.Builder, it *catalog.Item) {
-	fmt.Fprintf(b, "\n%s [%s]", it.Resource.ID(), it.Component)
-	if it.Group != "" {
-		fmt.Fprintf(b, " group=%s", it.Group)
-	}
-	b.WriteString("\n")
-	for _, r := range it.After {
-		fmt.Fprintf(b, "  after %s\n", r)
-	}
-	for _, r := range it.Subscribes {
-		fmt.Fprintf(b, "  subscribes %s\n", r)
-	}
-	indent := func(label, text string) {
-		fmt.Fprintf(b, "  %s:\n", label)
-		for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
-			fmt.Fprintf(b, "    | %s\n", line)
-		}
-	}
+	catalogtext.Head(b, it, " ["+it.Component+"]")
+	indent := func(label, text string) { catalogtext.Block(b, label, text) }
 	switch r := it.Resource.(type) {
 	case resource.Package:
 		fmt.Fprintf(b, "  version %s\n", r.Version)

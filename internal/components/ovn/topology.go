@@ -2,9 +2,10 @@ package ovn
 
 import (
 	"fmt"
-	"github.com/fundament-cloud/fundament/internal/components/hostnet"
 	"net/netip"
 	"strings"
+
+	"github.com/fundament-cloud/fundament/internal/components/hostnet"
 
 	"github.com/fundament-cloud/fundament/internal/model"
 )

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/fundament-cloud/fundament/internal/endpoint"
 	"github.com/fundament-cloud/fundament/internal/model"
 	"github.com/fundament-cloud/fundament/internal/resource"
 )
@@ -188,17 +189,18 @@ rabbitmqctl -q import_definitions "$defs"
 // them), its own vhost.
 //
 //	rabbit://nova:pw@10.0.20.11:5672,nova:pw@10.0.20.12:5672/nova
-func TransportURL(c *model.Cloud, service, password string) string {
+func TransportURL(c *model.Cloud, service, password string) (string, error) {
 	t, err := newTopology(c)
-	if err != nil || len(t.Members) == 0 {
-		// The component refuses such a model; a caller compiling its own
-		// items would fail on the same model anyway.
-		return ""
+	if err != nil {
+		return "", err
+	}
+	if len(t.Members) == 0 {
+		return "", fmt.Errorf("the transport of %s: no host runs RabbitMQ", service)
 	}
 	user := url.UserPassword(service, password).String()
 	hosts := make([]string, len(t.Members))
 	for i, m := range t.Members {
-		hosts[i] = user + "@" + hostPort(m.Addr, amqpPort)
+		hosts[i] = user + "@" + endpoint.HostPort(m.Addr, amqpPort)
 	}
-	return "rabbit://" + strings.Join(hosts, ",") + "/" + url.PathEscape(service)
+	return "rabbit://" + strings.Join(hosts, ",") + "/" + url.PathEscape(service), nil
 }

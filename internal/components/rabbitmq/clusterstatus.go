@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/fundament-cloud/fundament/internal/health"
 )
 
 // clusterStatus is one member's view of its cluster, as
@@ -61,26 +63,18 @@ func (a *alarm) UnmarshalJSON(b []byte) error {
 func parseClusterStatus(out string) (*clusterStatus, error) {
 	start, end := strings.Index(out, "{"), strings.LastIndex(out, "}")
 	if start < 0 || end < start {
-		return nil, fmt.Errorf("not a cluster status (no JSON object): %s", firstLine(out))
+		return nil, fmt.Errorf("not a cluster status (no JSON object): %s", health.FirstLine(out))
 	}
 	var s clusterStatus
 	if err := json.Unmarshal([]byte(out[start:end+1]), &s); err != nil {
 		return nil, fmt.Errorf("cluster status: %w", err)
 	}
 	if len(s.DiskNodes) == 0 {
-		return nil, fmt.Errorf("cluster status without members: %s", firstLine(out))
+		return nil, fmt.Errorf("cluster status without members: %s", health.FirstLine(out))
 	}
 	sort.Strings(s.DiskNodes)
 	sort.Strings(s.RunningNodes)
 	return &s, nil
-}
-
-func firstLine(s string) string {
-	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
-	if len(line) > 200 {
-		line = line[:200] + "..."
-	}
-	return line
 }
 
 func (s *clusterStatus) runs(node string) bool { return slices.Contains(s.RunningNodes, node) }

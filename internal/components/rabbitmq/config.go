@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+
+	"github.com/fundament-cloud/fundament/internal/endpoint"
 )
 
 const (
@@ -110,7 +112,7 @@ func epmdSocketConf(t *topology, i int) string {
 	var b strings.Builder
 	b.WriteString(header + "[Socket]\nListenStream=\n")
 	for _, a := range epmdAddresses(t.Members[i].Addr) {
-		b.WriteString("ListenStream=" + hostPort(netip.MustParseAddr(a), epmdPort) + "\n")
+		b.WriteString("ListenStream=" + endpoint.HostPort(netip.MustParseAddr(a), epmdPort) + "\n")
 	}
 	b.WriteString("FreeBind=yes\n")
 	return b.String()
@@ -127,9 +129,4 @@ func epmdAddresses(a netip.Addr) []string {
 		out = append(out, "::1")
 	}
 	return append(out, a.String())
-}
-
-// hostPort is addr:port, IPv6 addresses in brackets.
-func hostPort(a netip.Addr, port int) string {
-	return netip.AddrPortFrom(a, uint16(port)).String()
 }

@@ -6,11 +6,12 @@ package rabbitmq
 
 import (
 	"errors"
-	"github.com/fundament-cloud/fundament/internal/testutil/example"
 	"os"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/fundament-cloud/fundament/internal/testutil/example"
 
 	"github.com/fundament-cloud/fundament/internal/health"
 )

@@ -7,13 +7,16 @@ package rabbitmq
 // out of scripts, the transport URL.
 
 import (
+	"cmp"
 	"fmt"
-	"github.com/fundament-cloud/fundament/internal/testutil/example"
+	"maps"
 	"net/netip"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
+
+	"github.com/fundament-cloud/fundament/internal/testutil/catalogtext"
+	"github.com/fundament-cloud/fundament/internal/testutil/example"
 
 	"github.com/fundament-cloud/fundament/internal/catalog"
 	"github.com/fundament-cloud/fundament/internal/components/hostnet"
@@ -39,63 +42,33 @@ func compile(t *testing.T, c *model.Cloud) *catalog.Catalog {
 // applies them (file contents, scripts and guards included; secret
 // contents and the environment as names only).
 func render(cat *catalog.Catalog) string {
-	var b strings.Builder
-	for _, g := range cat.Groups {
-		if g.Name == group {
-			fmt.Fprintf(&b, "rolling group %s: %d at a time over %s\n", g.Name, g.BatchSize, strings.Join(g.Hosts, ", "))
+	ours := func(g *catalog.Group) bool { return g.Name == group }
+	return catalogtext.Render(cat, ours, catalogtext.Of(name), func(b *strings.Builder, it *catalog.Item) {
+		fmt.Fprintf(b, "\n%s", it.Resource.ID())
+		if it.Group != "" {
+			fmt.Fprintf(b, " [group %s]", it.Group)
 		}
-	}
-	for _, h := range cat.Hosts() {
-		var items []*catalog.Item
-		for _, it := range cat.HostItems(h) {
-			if it.Component == name {
-				items = append(items, it)
-			}
+		for _, a := range it.After {
+			fmt.Fprintf(b, "\n  after %s", a)
 		}
-		if len(items) == 0 {
-			continue
+		for _, s := range it.Subscribes {
+			fmt.Fprintf(b, "\n  subscribes %s", s.ID)
 		}
-		fmt.Fprintf(&b, "\n=== %s ===\n", h)
-		for _, it := range items {
-			fmt.Fprintf(&b, "\n%s", it.Resource.ID())
-			if it.Group != "" {
-				fmt.Fprintf(&b, " [group %s]", it.Group)
+		b.WriteString("\n")
+		switch r := it.Resource.(type) {
+		case resource.File:
+			fmt.Fprintf(b, "  mode %s owner %s group %s\n", cmp.Or(r.Mode, "0644"), cmp.Or(r.Owner, "root"), cmp.Or(r.Group, "root"))
+			if r.Secret {
+				b.WriteString("  (secret content)\n")
+			} else {
+				b.WriteString(indent(string(r.Content)))
 			}
-			for _, a := range it.After {
-				fmt.Fprintf(&b, "\n  after %s", a)
-			}
-			for _, s := range it.Subscribes {
-				fmt.Fprintf(&b, "\n  subscribes %s", s.ID)
-			}
-			b.WriteString("\n")
-			switch r := it.Resource.(type) {
-			case resource.File:
-				fmt.Fprintf(&b, "  mode %s owner %s group %s\n", orDefault(r.Mode, "0644"), orDefault(r.Owner, "root"), orDefault(r.Group, "root"))
-				if r.Secret {
-					b.WriteString("  (secret content)\n")
-				} else {
-					b.WriteString(indent(string(r.Content)))
-				}
-			case resource.Command:
-				var env []string
-				for k := range r.Env {
-					env = append(env, k)
-				}
-				sort.Strings(env)
-				fmt.Fprintf(&b, "  timeout %s, env %s\n  script:\n%s  guard:\n%s", r.Timeout, strings.Join(env, " "), indent(r.Script), indent(r.Guard))
-			case resource.Package:
-				fmt.Fprintf(&b, "  version %s\n", r.Version)
-			}
+		case resource.Command:
+			fmt.Fprintf(b, "  timeout %s, env %s\n  script:\n%s  guard:\n%s", r.Timeout, strings.Join(slices.Sorted(maps.Keys(r.Env)), " "), indent(r.Script), indent(r.Guard))
+		case resource.Package:
+			fmt.Fprintf(b, "  version %s\n", r.Version)
 		}
-	}
-	return b.String()
-}
-
-func orDefault(s, d string) string {
-	if s == "" {
-		return d
-	}
-	return s
+	})
 }
 
 func indent(s string) string {
@@ -296,18 +269,18 @@ func TestErrors(t *testing.T) {
 	if _, _, err := (Component{}).Items(&catalog.Input{Cloud: c, Secret: fakeSecret}); err == nil || !strings.Contains(err.Error(), "stor-1") {
 		t.Errorf("member without an internal API address: %v", err)
 	}
-	if got := TransportURL(c, "nova", "pw"); got != "" {
-		t.Errorf("transport URL of an invalid model: %q", got)
+	if got, err := TransportURL(c, "nova", "pw"); got != "" || err == nil || !strings.Contains(err.Error(), "stor-1") {
+		t.Errorf("transport URL of an invalid model: %q, %v", got, err)
 	}
 }
 
 func TestTransportURL(t *testing.T) {
 	c := example.Load(t, "lab")
 	want := "rabbit://nova:pw@10.199.20.11:5672,nova:pw@10.199.20.12:5672,nova:pw@10.199.20.13:5672/nova"
-	if got := TransportURL(c, "nova", "pw"); got != want {
+	if got, err := TransportURL(c, "nova", "pw"); got != want || err != nil {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
-	if got := TransportURL(c, "cinder", "a/b@c:d%"); !strings.HasPrefix(got, "rabbit://cinder:a%2Fb%40c%3Ad%25@10.199.20.11:5672,") {
+	if got, _ := TransportURL(c, "cinder", "a/b@c:d%"); !strings.HasPrefix(got, "rabbit://cinder:a%2Fb%40c%3Ad%25@10.199.20.11:5672,") {
 		t.Errorf("special characters are not escaped: %s", got)
 	}
 }

@@ -85,13 +85,3 @@ func (t *topology) hosts() []string {
 	}
 	return out
 }
-
-// hostOfNode maps an Erlang node name to its member's host.
-func (t *topology) hostOfNode(node string) (string, bool) {
-	for _, m := range t.Members {
-		if m.Node == node {
-			return m.Host, true
-		}
-	}
-	return "", false
-}
