@@ -16,7 +16,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fundament-cloud/fundament/internal/engine"
-	"github.com/fundament-cloud/fundament/internal/plan"
 	"github.com/fundament-cloud/fundament/internal/state"
 )
 
@@ -37,7 +36,15 @@ Hosts are worked on in parallel, one action at a time per host, in dependency
 order; clustered services roll one batch at a time behind a health gate. A failure
 skips what depends on it and nothing else. Ctrl-C stops starting new actions; those
 in flight finish and are recorded. Every attempt is recorded in .fundament/state.db
-('fundament runs', 'fundament logs RUN'). Only one apply runs at a time.
+('fundament runs', 'fundament logs RUN').
+
+Only one apply runs at a time: before it compiles the catalog or reaches a host
+otherwise, apply takes the repository's lock (.fundament/state.db) and a lease on
+every host of the inventory (/run/fundament/apply.lease: run, manager, user,
+checkout, since, expiry), renewed while it runs and released at the end. Another
+checkout or manager applying to the same hosts is refused with who holds them and
+since when; a lease that expired (its apply died elsewhere), or whose apply's
+process on this machine is gone, is taken over, and apply says so.
 
 Exit status: 0 when everything was applied, 1 otherwise.`,
 		Example: examples(
@@ -46,6 +53,10 @@ Exit status: 0 when everything was applied, 1 otherwise.`,
 			"fundament apply --auto-approve -o json | jq -c 'select(.type==\"action-failed\")'"),
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			planFile := ""
+			if len(args) == 1 {
+				planFile = args[0]
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			// The first interrupt stops new actions; then the default
@@ -61,87 +72,9 @@ Exit status: 0 when everything was applied, 1 otherwise.`,
 				case <-finished:
 				}
 			}()
-			var saved *plan.Plan
-			if len(args) == 1 {
-				var err error
-				if saved, err = readPlanFile(args[0]); err != nil {
-					return err
-				}
-			}
-			s, err := openSession(ctx, g, &f)
-			if err != nil {
-				return err
-			}
-			defer s.close()
-			unlock, err := s.db.Lock(state.LockInfo{Command: g.commandLine()})
-			if err != nil {
-				return lockError(err)
-			}
-			defer unlock()
-
-			current, err := s.makePlan(ctx, f.parallel)
-			if err != nil {
-				return err
-			}
-			p := current
-			if saved != nil {
-				if err := plan.CheckFresh(saved, s.cat, current); err != nil {
-					return err
-				}
-				p = saved
-			} else if !g.json() {
-				plan.Render(g.stdout, p)
-			}
-			if !p.HasChanges() {
-				if c := p.Counts(); c.Unreachable > 0 {
-					return fmt.Errorf("%d host(s) could not be observed: %s", c.Unreachable, strings.Join(unreachable(p), "; "))
-				}
-				if g.json() {
-					return printJSON(g.stdout, map[string]any{"type": "summary", "changes": 0, "ok": true})
-				}
-				if saved != nil {
-					fmt.Fprintln(g.stdout, "No changes. Every host has its desired state.")
-				}
-				return nil
-			}
-			if saved == nil && !autoApprove {
-				if err := confirm(g); err != nil {
-					return err
-				}
-			}
-			run, err := s.db.StartRun(state.KindApply, g.commandLine(), p.Hash())
-			if err != nil {
-				return err
-			}
-			localEnv, cleanup, err := s.localEnv()
-			if err != nil {
-				s.db.FinishRun(run.ID, state.RunFailed, err.Error())
-				return err
-			}
-			defer cleanup()
-			view := newProgress(g)
-			sum := engine.Apply(ctx, s.cat, p, s.hosts, engine.Options{
-				Parallel: f.parallel, Retries: retries, ActionTimeout: timeout,
-				Recorder: &recorder{db: s.db, runID: run.ID},
-				Events:   view.event,
-				Redact:   s.redact,
-				LocalEnv: localEnv,
-				Gate:     s.healthGate(&f),
+			return runApply(ctx, g, &f, applyRequest{
+				planFile: planFile, autoApprove: autoApprove, retries: retries, timeout: timeout,
 			})
-			status := state.RunSucceeded
-			switch {
-			case sum.Cancelled:
-				status = state.RunCancelled
-			case !sum.OK():
-				status = state.RunFailed
-			}
-			line := summaryLine(sum)
-			s.db.FinishRun(run.ID, status, line)
-			view.summary(run.ID, sum, line)
-			if !sum.OK() {
-				return notOK()
-			}
-			return nil
 		},
 	}
 	f.register(cmd)
@@ -184,15 +117,14 @@ func summaryLine(sum *engine.Summary) string {
 	return line
 }
 
-// lockError explains a refused lock. The lock is taken before the run is
-// recorded, so it names no run: say who holds it instead.
+// lockError explains a refused lock: who holds it, and what to do.
 func lockError(err error) error {
 	var le *state.LockedError
-	if !errors.As(err, &le) || le.Info.RunID != "" {
+	if !errors.As(err, &le) {
 		return err
 	}
-	msg := fmt.Sprintf("another apply (pid %d on %s, user %s, since %s: %s) holds the lock",
-		le.Info.PID, le.Info.Hostname, le.Info.User, le.Info.Since.Local().Format(time.RFC3339), le.Info.Command)
+	msg := fmt.Sprintf("another apply (run %s, pid %d on %s, user %s, since %s: %s) holds the lock",
+		le.Info.RunID, le.Info.PID, le.Info.Hostname, le.Info.User, le.Info.Since.Local().Format(time.RFC3339), le.Info.Command)
 	if le.Stale {
 		msg += "; its process is gone: break the lock with `fundament lock break`"
 	} else {

@@ -30,7 +30,20 @@ import (
 // test needs an apply in a process of its own.
 const childArgsEnv = "FUNDAMENT_E2E_CHILD_ARGS"
 
+// The hosts' lease directories (<root>/<host>) and the lease TTL of a
+// child: its hosts share this machine's /run with every other test.
+const (
+	childLeaseRootEnv = "FUNDAMENT_E2E_LEASE_ROOT"
+	childLeaseTTLEnv  = "FUNDAMENT_E2E_LEASE_TTL"
+)
+
 func TestMain(m *testing.M) {
+	if root := os.Getenv(childLeaseRootEnv); root != "" {
+		leaseDir = func(host string) string { return filepath.Join(root, host) }
+	}
+	if ttl, err := time.ParseDuration(os.Getenv(childLeaseTTLEnv)); err == nil {
+		leaseTTL = ttl
+	}
 	if a := os.Getenv(childArgsEnv); a != "" {
 		var args []string
 		if err := json.Unmarshal([]byte(a), &args); err != nil {
@@ -46,19 +59,24 @@ var e2eHosts = []string{"h1", "h2", "h3"}
 
 // e2e is a configuration repository whose hosts are real sshd servers.
 type e2e struct {
-	t     *testing.T
-	repo  string
-	tmp   string // the hosts' directories: tmp/h1, tmp/h2, tmp/h3
-	srv   map[string]*sshd.Server
-	keys  string // --ssh-key value
-	outs  []string
-	start time.Time
+	t    *testing.T
+	repo string
+	tmp  string // the hosts' directories: tmp/h1, tmp/h2, tmp/h3
+	// leases holds each host's lease directory (leases/h1, ...): the
+	// "hosts" share this machine, and the tests of other packages (and
+	// worktrees) running at the same time must not share their leases.
+	leases string
+	srv    map[string]*sshd.Server
+	keys   string // --ssh-key value
+	outs   []string
+	start  time.Time
 }
 
-func newE2E(t *testing.T) *e2e {
+func newE2E(t *testing.T, opts ...sshd.Option) *e2e {
 	t.Helper()
 	sshd.Require(t)
-	e := &e2e{t: t, repo: t.TempDir(), tmp: t.TempDir(), srv: map[string]*sshd.Server{}, start: time.Now()}
+	e := &e2e{t: t, repo: t.TempDir(), tmp: t.TempDir(), leases: t.TempDir(), srv: map[string]*sshd.Server{}, start: time.Now()}
+	setLeases(t, e.leases, leaseTTL)
 	t.Cleanup(func() { t.Logf("%s took %v", t.Name(), time.Since(e.start).Round(time.Millisecond)) })
 	home := t.TempDir()
 	t.Setenv("HOME", home)
@@ -67,7 +85,7 @@ func newE2E(t *testing.T) *e2e {
 	t.Setenv("FUNDAMENT_SSH_KEY", "")
 	var keys []string
 	for _, h := range e2eHosts {
-		s := sshd.Start(t)
+		s := sshd.Start(t, opts...)
 		e.srv[h] = s
 		keys = append(keys, s.ClientKeyFile)
 		if err := os.MkdirAll(filepath.Join(e.tmp, h), 0o755); err != nil {
@@ -131,6 +149,21 @@ openstack:
   cinder: {enabled: false}
 `)
 	return e
+}
+
+// setLeases points this process's applies at the lease directories below
+// root, with leases of ttl, until the test ends.
+func setLeases(t *testing.T, root string, ttl time.Duration) {
+	oldDir, oldTTL := leaseDir, leaseTTL
+	leaseDir = func(host string) string { return filepath.Join(root, host) }
+	leaseTTL = ttl
+	t.Cleanup(func() { leaseDir, leaseTTL = oldDir, oldTTL })
+}
+
+// lease is the lease file of a host ("" when there is none).
+func (e *e2e) lease(host string) string {
+	b, _ := os.ReadFile(filepath.Join(e.leases, host, "apply.lease"))
+	return string(b)
 }
 
 // write writes a file of the repository; {T} in content is the hosts'
@@ -704,7 +737,7 @@ func (e *e2e) child(args ...string) (*exec.Cmd, *bytes.Buffer) {
 	e.t.Helper()
 	a, _ := json.Marshal(e.args(args...))
 	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), childArgsEnv+"="+string(a))
+	cmd.Env = append(os.Environ(), childArgsEnv+"="+string(a), childLeaseRootEnv+"="+e.leases, childLeaseTTLEnv+"="+leaseTTL.String())
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
@@ -811,8 +844,11 @@ func TestE2ELockKillAndResume(t *testing.T) {
 	if strings.Contains(out, "command:steps/first") || strings.Contains(out, "file:") {
 		t.Errorf("the plan repeats completed steps:\n%s", out)
 	}
-	out, _ = e.must(ExitOK, "apply", "--auto-approve")
+	out, errs = e.must(ExitOK, "apply", "--auto-approve")
 	contains(t, "resumed apply", out, "Apply complete: 2 succeeded")
+	// The killed apply's leases: its process is gone, so they are taken
+	// over at once rather than when they expire.
+	contains(t, "resumed apply", errs, "note: h3: took over the lease of run "+killed, fmt.Sprintf("its process (pid %d on ", cmd.Process.Pid))
 	for name, want := range map[string]int{"first": 1, "slow": 2, "last": 1} {
 		if n := e.count("h3", name+".count"); n != want {
 			t.Errorf("%s ran %d times, want %d", name, n, want)

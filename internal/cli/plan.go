@@ -6,10 +6,13 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/fundament-cloud/fundament/internal/lease"
 	"github.com/fundament-cloud/fundament/internal/plan"
 	"github.com/fundament-cloud/fundament/internal/state"
 )
@@ -33,6 +36,10 @@ every host (one SSH round trip each), and shows the difference: + create,
 ~ change (with the fields), - delete, > run, @ restart. Sensitive values show only
 that they change. -out saves the plan for 'fundament apply FILE'.
 
+Plan takes no lock and no lease: it only reads, and waits (a shared hold of each
+host's /run/lock/fundament.lock) for an action in progress there. It warns when an
+apply holds a host's lease: that apply may change what the plan shows.
+
 Exit status: 0 success; with --detailed-exitcode 0 no changes, 2 changes; 1 error
 (including hosts that could not be observed).`,
 		Example: examples(
@@ -52,7 +59,11 @@ Exit status: 0 success; with --detailed-exitcode 0 no changes, 2 changes; 1 erro
 			if err != nil {
 				return err
 			}
+			leased := s.leasedHosts(ctx)
 			p, err := s.makePlan(ctx, f.parallel)
+			for _, w := range <-leased {
+				fmt.Fprintln(g.stderr, "warning: "+w)
+			}
 			if err != nil {
 				s.db.FinishRun(run.ID, state.RunFailed, err.Error())
 				return err
@@ -93,6 +104,46 @@ Exit status: 0 success; with --detailed-exitcode 0 no changes, 2 changes; 1 erro
 	cmd.Flags().StringVar(&out, "out", "", "save the plan to `FILE`")
 	cmd.Flags().BoolVar(&detailed, "detailed-exitcode", false, "exit 0 with no changes, 2 with changes, 1 on error")
 	return cmd
+}
+
+// leasedHosts reads the hosts' apply leases at the same time as the plan
+// observes them (one more SSH session each, on the same connections), and
+// says which hosts an apply holds.
+func (s *session) leasedHosts(ctx context.Context) <-chan []string {
+	out := make(chan []string, 1)
+	hosts := s.cat.Hosts()
+	go func() {
+		warnings := make([]string, len(hosts))
+		var wg sync.WaitGroup
+		for i, h := range hosts {
+			t := s.hosts[h]
+			if t == nil {
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				dir := ""
+				if leaseDir != nil {
+					dir = leaseDir(h)
+				}
+				holder, ok, err := lease.Read(ctx, t, dir)
+				if err == nil && ok {
+					warnings[i] = fmt.Sprintf("%s is being applied by %s (lease renewed until %s): the plan may be outdated when it ends",
+						h, holder, holder.Expires.Local().Format(time.RFC3339))
+				}
+			}()
+		}
+		wg.Wait()
+		var ws []string
+		for _, w := range warnings {
+			if w != "" {
+				ws = append(ws, w)
+			}
+		}
+		out <- ws
+	}()
+	return out
 }
 
 func (s *session) makePlan(ctx context.Context, parallel int) (*plan.Plan, error) {

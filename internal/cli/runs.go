@@ -108,9 +108,12 @@ func newLogsCmd(g *globals) *cobra.Command {
 
 func newLockCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:     "lock",
-		Short:   "Show or break the apply lock",
-		Example: examples("fundament lock", "fundament lock break"),
+		Use:   "lock",
+		Short: "Show or break the apply lock",
+		Long: `Lock shows who holds the repository's apply lock: its id (the run of the apply
+that holds it), process, user and since when, and whether that process is gone
+(judged by boot id, PID and process start time, on the machine it ran on).`,
+		Example: examples("fundament lock", "fundament lock break", "fundament lock break --force 20261126-173012-4f2a"),
 		Args:    cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			db, err := openState(g)
@@ -129,28 +132,43 @@ func newLockCmd(g *globals) *cobra.Command {
 				fmt.Fprintln(g.stdout, "no apply holds the lock")
 				return nil
 			}
-			fmt.Fprintf(g.stdout, "held by pid %d on %s (user %s) since %s: %s\n", info.PID, info.Hostname, info.User, info.Since.Local().Format(time.RFC3339), info.Command)
-			if info.Stale() {
+			fmt.Fprintf(g.stdout, "held by pid %d on %s (user %s) since %s: %s\nlock id %s\n", info.PID, info.Hostname, info.User, info.Since.Local().Format(time.RFC3339), info.Command, info.RunID)
+			switch {
+			case info.Stale():
 				fmt.Fprintln(g.stdout, "the process is gone: break the lock with 'fundament lock break'")
+			case !info.Checkable():
+				fmt.Fprintf(g.stdout, "the process runs on another machine and cannot be checked from here\n")
 			}
 			return nil
 		},
 	}
-	cmd.AddCommand(&cobra.Command{
-		Use:   "break",
+	var force bool
+	brk := &cobra.Command{
+		Use:   "break [ID]",
 		Short: "Remove the apply lock of a process that is gone",
-		Long: `Break removes the apply lock. Use it only when the process holding it is gone
-(a crash, a killed terminal): 'fundament lock' says so. The interrupted run is marked
-interrupted, and the next apply converges from what the hosts have.`,
-		Example: examples("fundament lock break"),
-		Args:    cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
+		Long: `Break removes the apply lock of a process that is gone (a crash, a killed
+terminal, a reboot): 'fundament lock' says so. The interrupted run is marked
+interrupted, and the next apply converges from what the hosts have; the hosts'
+leases of that run are taken over by the next apply from this machine (or expire).
+
+A lock whose process lives, or runs on another machine, is not broken: stop that
+apply instead. If you must, --force breaks it, given the lock's id (as 'fundament
+lock' shows it), so that exactly the lock you looked at is broken. The broken apply
+keeps its hosts' leases while it runs: the next apply is refused there until it
+ends. An ID without --force must be the lock's id too.`,
+		Example: examples("fundament lock break", "fundament lock break --force 20261126-173012-4f2a"),
+		Args:    cobra.MaximumNArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			id := ""
+			if len(args) == 1 {
+				id = args[0]
+			}
 			db, err := openState(g)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			info, ok, err := db.BreakLock()
+			info, ok, err := db.BreakLock(id, force)
 			if err != nil {
 				return err
 			}
@@ -158,10 +176,12 @@ interrupted, and the next apply converges from what the hosts have.`,
 				fmt.Fprintln(g.stdout, "no lock to break")
 				return nil
 			}
-			fmt.Fprintf(g.stdout, "broke the lock of pid %d on %s (%s)\n", info.PID, info.Hostname, info.Command)
+			fmt.Fprintf(g.stdout, "broke the lock of pid %d on %s (run %s: %s)\n", info.PID, info.Hostname, info.RunID, info.Command)
 			return nil
 		},
-	})
+	}
+	brk.Flags().BoolVar(&force, "force", false, "break a lock whose process lives (or cannot be checked): needs the lock's `ID`")
+	cmd.AddCommand(brk)
 	return cmd
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/fundament-cloud/fundament/internal/catalog"
 	"github.com/fundament-cloud/fundament/internal/components"
 	"github.com/fundament-cloud/fundament/internal/diag"
+	"github.com/fundament-cloud/fundament/internal/lease"
 	"github.com/fundament-cloud/fundament/internal/model"
 	"github.com/fundament-cloud/fundament/internal/resource"
 	"github.com/fundament-cloud/fundament/internal/secrets"
@@ -46,6 +47,9 @@ type session struct {
 	hosts    map[string]transport.Transport
 	hostsMu  sync.Mutex // guards hosts while components probe
 	keys     []string   // the private key files SSH uses
+	// fence, set by apply, holds the run's leases on the hosts: every
+	// transport dialled is fenced by it (lease.Set.Wrap).
+	fence *lease.Set
 }
 
 // loadValid loads and validates the repository, printing its errors.
@@ -94,6 +98,17 @@ func openSession(ctx context.Context, g *globals, f *engineFlags) (*session, err
 	if err != nil {
 		return nil, err
 	}
+	if err := s.compile(ctx, f); err != nil {
+		s.close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// compile compiles the catalog (components may probe hosts meanwhile) and
+// connects its hosts.
+func (s *session) compile(ctx context.Context, f *engineFlags) error {
+	g := s.g
 	var mu sync.Mutex
 	in := &catalog.Input{Cloud: s.cloud, RepoDir: g.repo, Secret: func(name string) (string, error) {
 		if s.store == nil {
@@ -118,13 +133,12 @@ func openSession(ctx context.Context, g *globals, f *engineFlags) (*session, err
 		}
 		return string(res.Stdout), nil
 	}
-	s.cat, err = catalog.CompileOnly(in, f.components, components.All()...)
-	if err != nil {
-		s.close()
-		return nil, err
+	var err error
+	if s.cat, err = catalog.CompileOnly(in, f.components, components.All()...); err != nil {
+		return err
 	}
 	s.connect(ctx, f, s.cat.Hosts())
-	return s, nil
+	return nil
 }
 
 // connect dials the hosts named that have no transport yet, adds them to
@@ -146,6 +160,9 @@ func (s *session) connect(ctx context.Context, f *engineFlags, names []string) m
 		if s.hosts[n] != nil {
 			t.Close() // another probe dialled it meanwhile
 			continue
+		}
+		if s.fence != nil {
+			t = s.fence.Wrap(t)
 		}
 		s.hosts[n] = t
 	}

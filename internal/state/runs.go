@@ -91,6 +91,16 @@ func (e *AmbiguousRunError) Error() string {
 // StartRun records a new run, "running", of this process (PID, host name
 // and user are this process's).
 func (db *DB) StartRun(kind, command, planHash string) (Run, error) {
+	return db.StartRunID("", kind, command, planHash)
+}
+
+// NewRunID returns a new run id, for StartRunID: apply takes its locks
+// under the id of the run it records later.
+func NewRunID() string { return newRunID(time.Now()) }
+
+// StartRunID is StartRun with the run's id chosen beforehand ("" picks a
+// new one); an id already recorded is an error.
+func (db *DB) StartRunID(id, kind, command, planHash string) (Run, error) {
 	if kind != KindPlan && kind != KindApply {
 		return Run{}, fmt.Errorf("state: unknown run kind %q (want plan or apply)", kind)
 	}
@@ -103,7 +113,10 @@ func (db *DB) StartRun(kind, command, planHash string) (Run, error) {
 	r.StartedAt, _ = parseTime(sql.NullString{String: started, Valid: true})
 	err := db.write(func(tx *sql.Tx) error {
 		for range 20 {
-			r.ID = newRunID(now)
+			r.ID = id
+			if id == "" {
+				r.ID = newRunID(now)
+			}
 			var n int
 			if err := tx.QueryRow(`SELECT COUNT(*) FROM runs WHERE id = ?`, r.ID).Scan(&n); err != nil {
 				return err
@@ -113,6 +126,9 @@ func (db *DB) StartRun(kind, command, planHash string) (Run, error) {
 					VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 					r.ID, r.Kind, r.Status, started, r.PID, r.Hostname, r.User, r.Command, r.PlanHash)
 				return err
+			}
+			if id != "" {
+				return fmt.Errorf("run %s exists already", id)
 			}
 		}
 		return errors.New("no free run id")

@@ -15,7 +15,9 @@
 // middle of an apply therefore leaves its run "running" and its current
 // actions "started"; the next process recognises them as interrupted
 // (RecoverInterrupted, which Open calls) because the recorded PID no longer
-// exists on this host.
+// exists on this host. The apply lock records its holder's process beyond
+// the PID (machine id, boot id, start time; package proc), so that a
+// reboot or a reused PID cannot keep a dead holder's lock alive.
 //
 // # API
 //
@@ -27,10 +29,11 @@
 //
 //	(*DB).Lock(LockInfo) (unlock, error)    one apply per repository; a held lock is a *LockedError
 //	(*DB).LockHolder() (LockInfo, bool, error)
-//	(*DB).BreakLock() (LockInfo, bool, error)
-//	LockInfo.Stale() bool                   the holder was on this host and is gone
+//	(*DB).BreakLock(id, force) (LockInfo, bool, error)  a stale lock; a live one with force and its id
+//	LockInfo.Stale() bool                   the holder was on this machine and is gone (boot id, PID, start time)
 //
 //	(*DB).StartRun(kind, command, planHash) (Run, error)
+//	(*DB).StartRunID(id, kind, command, planHash) (Run, error)  with an id taken beforehand (NewRunID)
 //	(*DB).FinishRun(id, status, summary) error
 //	(*DB).Runs(limit) ([]Run, error)        newest first
 //	(*DB).GetRun(idOrPrefix) (Run, error)   ErrNotFound, or *AmbiguousRunError
@@ -225,6 +228,13 @@ CREATE TABLE host_keys (
 	key        TEXT NOT NULL,
 	first_seen TEXT NOT NULL
 );
+`,
+	// v2: the lock holder's process beyond its PID (machine id, boot id,
+	// start time), so that a reboot or a reused PID makes the lock stale.
+	`
+ALTER TABLE apply_lock ADD COLUMN machine_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE apply_lock ADD COLUMN boot_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE apply_lock ADD COLUMN start_time INTEGER NOT NULL DEFAULT 0;
 `,
 }
 

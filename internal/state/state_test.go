@@ -51,7 +51,7 @@ func TestOpenCreatesSchemaAndReopens(t *testing.T) {
 			t.Errorf("%s has mode %o, want %o", path, got, want)
 		}
 	}
-	if v, err := db.Version(); err != nil || v != SchemaVersion() || v != 1 {
+	if v, err := db.Version(); err != nil || v != SchemaVersion() {
 		t.Errorf("Version() = %d, %v; want %d", v, err, SchemaVersion())
 	}
 	for pragma, want := range map[string]string{"journal_mode": "wal", "synchronous": "2", "foreign_keys": "1", "busy_timeout": fmt.Sprint(BusyTimeout.Milliseconds())} {
@@ -73,7 +73,7 @@ func TestOpenCreatesSchemaAndReopens(t *testing.T) {
 	db.Close()
 
 	db = open(t, dir)
-	if v, err := db.Version(); err != nil || v != 1 {
+	if v, err := db.Version(); err != nil || v != SchemaVersion() {
 		t.Errorf("after reopening, Version() = %d, %v", v, err)
 	}
 	got, err := db.GetRun(run.ID)
@@ -291,7 +291,7 @@ func TestLock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok, err := db.BreakLock(); !ok || err != nil {
+	if _, ok, err := db.BreakLock("r2", true); !ok || err != nil {
 		t.Fatalf("BreakLock: %v, %v", ok, err)
 	}
 	unlock3, err := db.Lock(LockInfo{RunID: "r3"})
@@ -307,7 +307,7 @@ func TestLock(t *testing.T) {
 	if err := unlock3(); err != nil {
 		t.Error(err)
 	}
-	if _, ok, err := db.BreakLock(); ok || err != nil {
+	if _, ok, err := db.BreakLock("", false); ok || err != nil {
 		t.Errorf("BreakLock of a free lock: %v, %v", ok, err)
 	}
 }
@@ -330,7 +330,7 @@ func TestStaleLock(t *testing.T) {
 	if (LockInfo{PID: pid, Hostname: "elsewhere.example"}).Stale() {
 		t.Error("a lock of another host is stale")
 	}
-	info, ok, err := db.BreakLock()
+	info, ok, err := db.BreakLock("", false)
 	if err != nil || !ok || info.RunID != "dead" || info.PID != pid {
 		t.Fatalf("BreakLock = %+v, %v, %v", info, ok, err)
 	}
@@ -498,7 +498,7 @@ func TestKill9(t *testing.T) {
 	if !errors.As(err, &le) || !le.Stale || le.Info.RunID != runID {
 		t.Fatalf("Lock after the kill: %v", err)
 	}
-	if _, ok, err := db.BreakLock(); !ok || err != nil {
+	if _, ok, err := db.BreakLock("", false); !ok || err != nil {
 		t.Fatalf("BreakLock: %v %v", ok, err)
 	}
 	if _, err := db.Lock(LockInfo{RunID: "next"}); err != nil {
