@@ -303,3 +303,29 @@ func TestDecodeCleans(t *testing.T) {
 		t.Errorf("decode(encode) = %+v", got)
 	}
 }
+
+// TestKeepOutlivesTheRunsContext: an interrupted run (its context
+// cancelled) keeps renewing until Release: its actions in flight still
+// work on the hosts.
+func TestKeepOutlivesTheRunsContext(t *testing.T) {
+	h := newHost(t)
+	s := newSet(h, "run-a", 3*time.Second, &notes{})
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := s.Acquire(ctx, h.t); err != nil {
+		t.Fatal(err)
+	}
+	first := h.record(t)
+	s.Keep(ctx)
+	cancel()
+	deadline := time.Now().Add(20 * time.Second)
+	for !h.record(t).Expires.After(first.Expires) {
+		if time.Now().After(deadline) {
+			t.Fatal("the lease was not renewed after the run's context ended")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	s.Release()
+	if _, err := os.Stat(h.file()); !os.IsNotExist(err) {
+		t.Errorf("the lease is still there after Release: %v", err)
+	}
+}

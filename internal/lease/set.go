@@ -175,9 +175,11 @@ func (s *Set) run(ctx context.Context, t transport.Transport, op, expect string)
 	return parse(string(res.Stdout)), nil
 }
 
-// Keep renews the held leases every TTL/3 until Release (or ctx ends).
+// Keep renews the held leases every TTL/3 until Release. ctx ending does
+// not stop it: an interrupted run's actions in flight still work on their
+// hosts, and their leases must outlive them.
 func (s *Set) Keep(ctx context.Context) {
-	ctx, cancel := context.WithCancel(ctx)
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
 	s.mu.Lock()
 	s.stopKeep = func() { cancel(); <-done }
