@@ -396,11 +396,9 @@ func TestLoadAliasBudgetIsShared(t *testing.T) {
 	for i := 0; i < 20; i++ {
 		files["inventory/bomb"+string(rune('a'+i))+".yaml"] = []byte(bomb.String())
 	}
-	start := time.Now()
-	_, diags := loadWithin(t, 30*time.Second, repo(files))
-	if elapsed := time.Since(start); elapsed > 10*time.Second {
-		t.Errorf("took %s", elapsed)
-	}
+	// The shared budget is what the count below proves; loadWithin only
+	// guards against a hang (a wall-clock bound fails on a loaded machine).
+	_, diags := loadWithin(t, 2*time.Minute, repo(files))
 	n := 0
 	for _, d := range diags {
 		if strings.Contains(d, "[yaml.too-complex]") {
