@@ -107,10 +107,19 @@ running, records each node's SSH host key in the state database (so the engine
 trusts exactly that key), waits until every node answers over SSH with systemd
 running, and then applies the configuration (fundament apply --auto-approve).
 
+Up says what it does while it builds the image and boots the nodes: each step,
+packages done of the total and the time, the nodes that answer over SSH and those
+that do not yet. On a terminal the progress rewrites one line; in a log it is a
+line at each tenth of a step or every 15 seconds. With -o json every event is one
+JSON line ({"time", "type", "stage", "step", "done", "total", "unit", "percent",
+"elapsed_ms", "node", "nodes", "message"}; docs/architecture.md lists the types),
+followed by apply's events.
+
 Up is idempotent: on a lab that is up it changes nothing, and it completes a lab
 that a crash left half made.`,
-		Example: examples("sudo fundament lab up --repo examples/lab"),
-		Args:    cobra.NoArgs,
+		Example: examples("sudo fundament lab up --repo examples/lab",
+			"sudo fundament lab up --repo examples/lab --no-apply -o json | jq -c 'select(.type == \"image-step\")'"),
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			l, c, err := openLab(g, f)

@@ -31,13 +31,16 @@ type labView struct {
 	tenth int
 }
 
-// Throttles: a terminal's line is rewritten at most 5 times a second, a
-// log gets a progress line at most every 15 seconds (and each tenth), a
-// JSON stream at most one progress event a second per step.
+// Throttles: a terminal's line is rewritten at most 5 times a second; a
+// log gets a progress line every 15 seconds and at each tenth of the step,
+// but not more often than every 2 seconds (a step done in a moment would
+// print ten lines); a JSON stream gets at most one progress event a second
+// per step. The step's end (100%) is always shown.
 const (
-	liveEvery = 200 * time.Millisecond
-	logEvery  = 15 * time.Second
-	jsonEvery = time.Second
+	liveEvery   = 200 * time.Millisecond
+	logEvery    = 15 * time.Second
+	logTenthGap = 2 * time.Second
+	jsonEvery   = time.Second
 )
 
 func newLabView(g *globals) *labView {
@@ -97,8 +100,10 @@ func (v *labView) due(e lab.Event) bool {
 	case v.live:
 		every = liveEvery
 	}
+	since := e.Time.Sub(v.at)
 	last := e.Percent >= 100 && v.tenth < 10
-	if e.Time.Sub(v.at) < every && !last && (v.json || v.live || tenth <= v.tenth) {
+	nextTenth := !v.json && !v.live && tenth > v.tenth && since >= logTenthGap
+	if since < every && !last && !nextTenth {
 		return false
 	}
 	v.at, v.tenth = e.Time, tenth

@@ -96,8 +96,9 @@ func TestLabViewGolden(t *testing.T) {
 	}
 }
 
-// The throttles: a log gets a progress line at each tenth of a step and
-// every 15 s, never one for 0% right after the step's line.
+// The throttles: a log gets a progress line at each tenth of a step (2 s
+// apart at least), every 15 s and at its end, never one for 0% right after
+// the step's line.
 func TestLabViewLogThrottle(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	var b bytes.Buffer
@@ -109,12 +110,14 @@ func TestLabViewLogThrottle(t *testing.T) {
 		sec, pct float64
 		shown    bool
 	}{
-		{0, 0, false},   // the step's first report: its line said it began
-		{1, 5, false},   // within the first tenth
-		{2, 10, true},   // the second tenth
-		{3, 19, false},  // still the second
-		{18, 19, true},  // 15 s since the last line
-		{19, 100, true}, // done
+		{0, 0, false},     // the step's first report: its line said it began
+		{1, 5, false},     // within the first tenth
+		{2, 10, true},     // the second tenth
+		{3, 19, false},    // still the second
+		{3.5, 25, false},  // the third, but only 1.5 s after the last line
+		{18, 25, true},    // 15 s since the last line
+		{19, 35, false},   // the fourth tenth, 1 s after the last line
+		{19.5, 100, true}, // done: always
 		{20, 100, false},
 	} {
 		b.Reset()

@@ -33,6 +33,9 @@ type statusParser struct {
 	stepText string
 	// msg is a debootstrap message whose format line has not come yet.
 	msg *diMessage
+	// high is the most the step's progress has reached; debs are the
+	// packages debootstrap downloads, fetched those it has.
+	high, debs, fetched int
 	// The script's step ("update", "install", ...) tells what apt's
 	// downloads are for.
 	scriptStep string
@@ -96,7 +99,7 @@ func (p *statusParser) begin(key, text string) []Event {
 	if key == p.step {
 		return nil
 	}
-	p.step = key
+	p.step, p.high = key, 0
 	return []Event{{Type: EventImageStep, Step: text}}
 }
 
@@ -142,7 +145,7 @@ func (p *statusParser) debootstrap(key, value string) []Event {
 				if p.step == "" {
 					return out
 				}
-				return append(out, p.progress(p.stepText, now, end, debootstrapUnits[p.step], percentOf(now, end)))
+				return append(out, p.diProgress(now, end))
 			}
 		}
 		p.msg = m
@@ -167,10 +170,16 @@ func (p *statusParser) finish(text string) []Event {
 	switch m.kind {
 	case "P":
 		out := p.begin(m.name, text)
-		return append(out, p.progress(text, m.now, m.end, debootstrapUnits[m.name], percentOf(m.now, m.end)))
+		if m.name == "SIZEDEBS" {
+			p.debs = m.end
+		}
+		return append(out, p.diProgress(m.now, m.end))
 	case "I":
 		if debootstrapSteps[m.name] {
 			return p.begin(m.name, text)
+		}
+		if m.name == "VALIDATING" && p.step == "DOWNDEBS" && p.fetched < p.debs {
+			p.fetched++
 		}
 	case "W":
 		return []Event{{Type: EventImageWarning, Message: text}}
@@ -178,6 +187,20 @@ func (p *statusParser) finish(text string) []Event {
 		p.errors = append(p.errors, text)
 	}
 	return nil
+}
+
+// diProgress is debootstrap's progress in the current step. Its numbers
+// never go back: while wget fetches a package, debootstrap scales the
+// file's percentage to the bytes of all packages so far, so only a file's
+// end is right. Downloading packages also counts the packages (each is
+// validated once fetched) of those it found the sizes of.
+func (p *statusParser) diProgress(now, end int) Event {
+	p.high = max(p.high, now)
+	percent := percentOf(p.high, end)
+	if p.step == "DOWNDEBS" && p.debs > 0 {
+		return p.progress(p.stepText, p.fetched, p.debs, "packages", percent)
+	}
+	return p.progress(p.stepText, p.high, end, debootstrapUnits[p.step], percent)
 }
 
 // download handles apt's "ITEM:PERCENT:MESSAGE": the package lists while

@@ -39,6 +39,41 @@ PF: Downloading Packages files`,
 			},
 		},
 		{
+			name: "debootstrap downloading packages: counted, and its bytes never go back (recorded)",
+			lines: `P: 163 163 SIZEDEBS
+PF: Finding package sizes
+P: 0 60409076 DOWNDEBS
+PF: Downloading packages
+I: RETRIEVING
+IA: adduser
+IA: 3.152
+IF: Retrieving %s %s
+P: 49642 60409076
+P: 190932 60409076
+I: VALIDATING
+IA: adduser
+IA: 3.152
+IF: Validating %s %s
+I: RETRIEVING
+IA: apt
+IA: 3.0.4
+IF: Retrieving %s %s
+P: 49324 60409076
+P: 1644160 60409076
+I: VALIDATING
+IA: apt
+IA: 3.0.4
+IF: Validating %s %s`,
+			want: []Event{
+				step("Finding package sizes"), prog("Finding package sizes", 163, 163, "packages", 100),
+				step("Downloading packages"), prog("Downloading packages", 0, 163, "packages", 0),
+				prog("Downloading packages", 0, 163, "packages", 0.1),
+				prog("Downloading packages", 0, 163, "packages", 0.3),
+				prog("Downloading packages", 1, 163, "packages", 0.3),
+				prog("Downloading packages", 1, 163, "packages", 2.7),
+			},
+		},
+		{
 			name: "debootstrap arguments fill the format; package counts have a unit",
 			lines: `P: 3 12 EXTRACTPKGS
 PA: ignored
