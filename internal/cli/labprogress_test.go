@@ -50,13 +50,10 @@ func labUpEvents() []lab.Event {
 	for i := 1; i <= 812; i += 29 {
 		prog(lab.StagePackages, 21+float64(i)*0.05, "Downloading packages", i, 812, "packages", float64(i)*100/812)
 	}
-	step(lab.StagePackages, 80, "Unpacking packages")
+	step(lab.StagePackages, 80, "Unpacking and configuring packages")
 	for i := 0; i <= 812; i += 7 {
-		prog(lab.StagePackages, 80+float64(i)*0.15, "Unpacking packages", i, 812, "packages", float64(i)*100/812)
+		prog(lab.StagePackages, 80+float64(i)*0.25, "Unpacking and configuring packages", i, 812, "packages", float64(i)*100/812)
 	}
-	step(lab.StagePackages, 250, "Configuring packages")
-	prog(lab.StagePackages, 250, "Configuring packages", 0, 812, "packages", 0)
-	prog(lab.StagePackages, 300, "Configuring packages", 812, 812, "packages", 100)
 	step(lab.StagePackages, 301, "Disabling the services the packages enabled")
 	add(lab.StagePackages, 303, lab.Event{Type: lab.EventImageBuilt, Message: "layer-9d2c7e0b6a1f3c55"})
 	add(lab.StageNodes, 0.4, lab.Event{Type: lab.EventNodesBooted, Nodes: []string{"ctl-1", "ctl-2", "leaf-1", "spine-1"}, Done: 4, Total: 4, Unit: "nodes"})

@@ -39,11 +39,10 @@ type statusParser struct {
 	// The script's step ("update", "install", ...) tells what apt's
 	// downloads are for.
 	scriptStep string
-	// Packages the install step downloads: the total of its dpkg steps.
-	packages   int
-	unpacked   map[string]bool
-	configured map[string]bool
-	errors     []string
+	// Packages the install step downloads: the total of dpkg's step.
+	packages  int
+	installed map[string]bool
+	errors    []string
 }
 
 type diMessage struct {
@@ -222,51 +221,24 @@ func (p *statusParser) download(rest string) []Event {
 	return append(out, p.progress(text, item, total, unit, percent))
 }
 
-// dpkg handles apt's "PACKAGE:PERCENT:DESCRIPTION" of dpkg's work. The
-// description's first words tell the phase (apt in a chroot without
-// locales writes them in English); the package counts are of the packages
-// the install step downloaded.
+// dpkg handles apt's "PACKAGE:PERCENT:DESCRIPTION" of dpkg's work: one
+// step, as apt unpacks and configures in turns, its percentage apt's own.
+// The packages done are those installed ("Installed PACKAGE": apt in a
+// chroot without locales writes English) of those the install step
+// downloaded.
 func (p *statusParser) dpkg(rest string) []Event {
 	pkg, percent, desc, ok := aptFields(rest)
 	if !ok || pkg == "dpkg-exec" {
 		return nil
 	}
-	if p.unpacked == nil {
-		p.unpacked, p.configured = map[string]bool{}, map[string]bool{}
+	if p.installed == nil {
+		p.installed = map[string]bool{}
 	}
-	key := p.step
-	switch {
-	case strings.HasPrefix(desc, "Preparing to configure "), strings.HasPrefix(desc, "Installed "),
-		strings.HasPrefix(desc, "Running post-installation trigger "):
-		key = "configure"
-	case strings.HasPrefix(desc, "Configuring "):
-		key = "configure"
-		p.configured[pkg] = true
-	case strings.HasPrefix(desc, "Unpacking "):
-		key = "unpack"
-		p.unpacked[pkg] = true
-	case strings.HasPrefix(desc, "Preparing "), strings.HasPrefix(desc, "Installing "):
-		key = "unpack"
+	if strings.HasPrefix(desc, "Installed ") {
+		p.installed[pkg] = true
 	}
-	var out []Event
-	done := 0
-	switch key {
-	case "unpack":
-		out, done = p.begin(key, "Unpacking packages"), len(p.unpacked)
-	case "configure":
-		out, done = p.begin(key, "Configuring packages"), len(p.configured)
-	default:
-		// A description this parser does not know: apt's own percentage
-		// of the current step.
-		if p.step == "" {
-			return nil
-		}
-		return []Event{p.progress(p.stepText, 0, 0, "", percent)}
-	}
-	if p.packages > 0 {
-		percent = percentOf(done, p.packages)
-	}
-	return append(out, p.progress(p.stepText, done, p.packages, "packages", percent))
+	out := p.begin("dpkg", "Unpacking and configuring packages")
+	return append(out, p.progress(p.stepText, len(p.installed), p.packages, "packages", percent))
 }
 
 // aptFields splits "PACKAGE:PERCENT:TEXT"; a package name may carry its

@@ -127,7 +127,7 @@ PF: Downloading Release file signature`,
 			},
 		},
 		{
-			name: "apt: lists updated, packages downloaded, unpacked and configured",
+			name: "apt: lists updated, packages downloaded, unpacked and configured (apt 3.0, recorded)",
 			lines: `fundament-step:update:Updating the package lists
 dlstatus:1:0.0000:Retrieving file 1 of 4
 dlstatus:4:92.5000:Retrieving file 4 of 4
@@ -136,16 +136,17 @@ dlstatus:1:0.0000:Retrieving file 1 of 3
 dlstatus:2:41.2000:Retrieving file 2 of 3 (12s remaining)
 dlstatus:3:100.0000:Retrieving file 3 of 3
 pmstatus:dpkg-exec:0.0000:Running dpkg
-pmstatus:libfoo1:0.0000:Installing libfoo1 (amd64)
-pmstatus:libfoo1:8.3333:Preparing libfoo1 (amd64)
-pmstatus:libfoo1:16.6667:Unpacking libfoo1 (amd64)
-pmstatus:foo:25.0000:Unpacking foo (amd64)
-pmstatus:bar:33.3333:Unpacking bar (all)
-pmstatus:libfoo1:41.6667:Preparing to configure libfoo1 (amd64)
-pmstatus:libfoo1:50.0000:Configuring libfoo1 (amd64)
-pmstatus:libfoo1:58.3333:Installed libfoo1 (amd64)
-pmstatus:foo:66.6667:Configuring foo (amd64)
+pmstatus:libext2fs2t64:0.0000:Preparing libext2fs2t64 (amd64)
+pmstatus:libext2fs2t64:0.0377:Unpacking libext2fs2t64 (amd64)
+pmstatus:libext2fs2t64:0.0754:Installing libext2fs2t64 (amd64)
+pmstatus:libss2:0.1131:Unpacking libss2 (amd64)
+pmstatus:dpkg-exec:0.2262:Running dpkg
+pmstatus:libext2fs2t64:0.2262:Preparing to configure libext2fs2t64 (amd64)
+pmstatus:libext2fs2t64:0.2639:Configuring libext2fs2t64 (amd64)
+pmstatus:libext2fs2t64:0.3015:Installed libext2fs2t64 (amd64)
+pmstatus:libext2fs2t64:0.3015:Installed libext2fs2t64 (amd64)
 pmstatus:man-db:90.0000:Running post-installation trigger man-db (amd64)
+pmstatus:libss2:100:Installed libss2 (amd64)
 fundament-step:services:Disabling the services the packages enabled`,
 			want: []Event{
 				step("Updating the package lists"),
@@ -156,31 +157,31 @@ fundament-step:services:Disabling the services the packages enabled`,
 				prog("Downloading packages", 1, 3, "packages", 0),
 				prog("Downloading packages", 2, 3, "packages", 41.2),
 				prog("Downloading packages", 3, 3, "packages", 100),
-				step("Unpacking packages"), prog("Unpacking packages", 0, 3, "packages", 0),
-				prog("Unpacking packages", 0, 3, "packages", 0),
-				prog("Unpacking packages", 1, 3, "packages", 33.3),
-				prog("Unpacking packages", 2, 3, "packages", 66.7),
-				prog("Unpacking packages", 3, 3, "packages", 100),
-				step("Configuring packages"), prog("Configuring packages", 0, 3, "packages", 0),
-				prog("Configuring packages", 1, 3, "packages", 33.3),
-				prog("Configuring packages", 1, 3, "packages", 33.3),
-				prog("Configuring packages", 2, 3, "packages", 66.7),
-				prog("Configuring packages", 2, 3, "packages", 66.7),
+				step("Unpacking and configuring packages"),
+				prog("Unpacking and configuring packages", 0, 3, "packages", 0),
+				prog("Unpacking and configuring packages", 0, 3, "packages", 0),
+				prog("Unpacking and configuring packages", 0, 3, "packages", 0.1),
+				prog("Unpacking and configuring packages", 0, 3, "packages", 0.1),
+				prog("Unpacking and configuring packages", 0, 3, "packages", 0.2),
+				prog("Unpacking and configuring packages", 0, 3, "packages", 0.3),
+				prog("Unpacking and configuring packages", 1, 3, "packages", 0.3),
+				prog("Unpacking and configuring packages", 1, 3, "packages", 0.3),
+				prog("Unpacking and configuring packages", 1, 3, "packages", 90),
+				prog("Unpacking and configuring packages", 2, 3, "packages", 100),
 				step("Disabling the services the packages enabled"),
 			},
 		},
 		{
-			name: "apt: a package with its architecture, an unknown description, an error",
+			name: "apt: a package with its architecture, an error",
 			lines: `fundament-step:install:Installing 1 package
-pmstatus:libc6:5.0000:Doing something new with libc6
 pmstatus:libc6:amd64:10.0000:Unpacking libc6 (amd64)
-pmstatus:libc6:20.0000:Doing something new with libc6
+pmstatus:libc6:amd64:20.0000:Installed libc6 (amd64)
 pmerror:broken:30.0000:installed broken package post-installation script subprocess returned error exit status 1`,
 			want: []Event{
 				step("Installing 1 package"),
-				prog("Installing 1 package", 0, 0, "", 5),
-				step("Unpacking packages"), prog("Unpacking packages", 1, 0, "packages", 10),
-				prog("Unpacking packages", 1, 0, "packages", 20),
+				step("Unpacking and configuring packages"),
+				prog("Unpacking and configuring packages", 0, 0, "packages", 10),
+				prog("Unpacking and configuring packages", 1, 0, "packages", 20),
 			},
 			errs: []string{"broken: installed broken package post-installation script subprocess returned error exit status 1"},
 		},
