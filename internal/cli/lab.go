@@ -107,10 +107,19 @@ running, records each node's SSH host key in the state database (so the engine
 trusts exactly that key), waits until every node answers over SSH with systemd
 running, and then applies the configuration (fundament apply --auto-approve).
 
+Up says what it does while it builds the image and boots the nodes: each step,
+packages done of the total and the time, the nodes that answer over SSH and those
+that do not yet. On a terminal the progress rewrites one line; in a log it is a
+line at each tenth of a step or every 15 seconds. With -o json every event is one
+JSON line ({"time", "type", "stage", "step", "done", "total", "unit", "percent",
+"elapsed_ms", "node", "nodes", "message"}; docs/architecture.md lists the types),
+followed by apply's events.
+
 Up is idempotent: on a lab that is up it changes nothing, and it completes a lab
 that a crash left half made.`,
-		Example: examples("sudo fundament lab up --repo examples/lab"),
-		Args:    cobra.NoArgs,
+		Example: examples("sudo fundament lab up --repo examples/lab",
+			"sudo fundament lab up --repo examples/lab --no-apply -o json | jq -c 'select(.type == \"image-step\")'"),
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			l, c, err := openLab(g, f)
@@ -126,23 +135,36 @@ that a crash left half made.`,
 				}
 				spec = lab.ImageFor(s)
 			}
-			img, err := lab.BuildImage(ctx, f.cacheDir, spec, l.Log)
+			view := newLabView(g)
+			// -v prints the lab's commands and their output on stderr:
+			// a rewritten line would end up in the middle of them.
+			view.live = view.live && !f.verbose
+			defer view.done()
+			img, err := lab.BuildImage(ctx, f.cacheDir, spec, l.Log, view.event)
 			if err != nil {
 				return err
 			}
 			built := time.Now()
+			l.Progress = view.event
 			if err := l.Up(ctx, img, g.repo); err != nil {
 				return fmt.Errorf("lab up: %w (run it again to complete the lab, or fundament lab down)", err)
 			}
 			if err := trustLabHostKeys(g, l); err != nil {
 				return err
 			}
-			if err := waitLabSSHNodes(ctx, g, l, wait, l.Topo.NodeNames()...); err != nil {
+			if err := waitLabSSHNodes(ctx, g, l, wait, view.event, l.Topo.NodeNames()...); err != nil {
 				return err
 			}
 			reachable := time.Now()
-			fmt.Fprintf(g.stdout, "lab %s: %d nodes up and reachable over SSH in %s (image %s)\n", c.Spec.Name, len(l.Topo.Nodes),
+			summary := fmt.Sprintf("lab %s: %d nodes up and reachable over SSH in %s (image %s)", c.Spec.Name, len(l.Topo.Nodes),
 				reachable.Sub(built).Round(10*time.Millisecond), imageNote(img, built.Sub(start)))
+			n := len(l.Topo.Nodes)
+			view.event(lab.Event{Time: reachable, Type: lab.EventLabUp, Stage: lab.StageNodes, Done: n, Total: n, Unit: "nodes",
+				ElapsedMS: reachable.Sub(start).Milliseconds(), Message: summary})
+			view.done()
+			if !g.json() {
+				fmt.Fprintln(g.stdout, summary)
+			}
 			if noApply {
 				return nil
 			}
@@ -202,8 +224,9 @@ func trustLabHostKeys(g *globals, l *lab.Lab) error {
 }
 
 // waitLabSSH waits until every running node accepts the operator key over
-// SSH, verifies its recorded host key, and has finished booting.
-func waitLabSSHNodes(ctx context.Context, g *globals, l *lab.Lab, limit time.Duration, nodes ...string) error {
+// SSH, verifies its recorded host key, and has finished booting; progress
+// hears each node that answers and, every second, which do not yet.
+func waitLabSSHNodes(ctx context.Context, g *globals, l *lab.Lab, limit time.Duration, progress lab.Progress, nodes ...string) error {
 	if limit <= 0 {
 		return nil
 	}
@@ -214,6 +237,32 @@ func waitLabSSHNodes(ctx context.Context, g *globals, l *lab.Lab, limit time.Dur
 	defer db.Close()
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
+	start := time.Now()
+	var mu sync.Mutex
+	ready := make([]bool, len(nodes))
+	stop, stopped := make(chan struct{}), make(chan struct{})
+	defer func() { close(stop); <-stopped }() // no report after the wait
+	go func() {
+		defer close(stopped)
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+			mu.Lock()
+			var waiting []string
+			for i, name := range nodes {
+				if !ready[i] {
+					waiting = append(waiting, name)
+				}
+			}
+			mu.Unlock()
+			progress.Emit(lab.StageNodes, start, lab.Event{Type: lab.EventNodesWaiting, Done: len(nodes) - len(waiting), Total: len(nodes), Unit: "nodes", Nodes: waiting})
+		}
+	}()
 	var wg sync.WaitGroup
 	errs := make([]error, len(nodes))
 	for i, name := range nodes {
@@ -222,6 +271,12 @@ func waitLabSSHNodes(ctx context.Context, g *globals, l *lab.Lab, limit time.Dur
 		go func() {
 			defer wg.Done()
 			errs[i] = waitNodeSSH(ctx, db, labKeyPath(g.repo), l, n)
+			if errs[i] == nil {
+				mu.Lock()
+				ready[i] = true
+				mu.Unlock()
+				progress.Emit(lab.StageNodes, start, lab.Event{Type: lab.EventNodeReady, Node: name})
+			}
 		}()
 	}
 	wg.Wait()
@@ -432,7 +487,7 @@ func newLabStartCmd(g *globals, f *labFlags) *cobra.Command {
 			if err := l.Start(cmd.Context(), args...); err != nil {
 				return err
 			}
-			if err := waitLabSSHNodes(cmd.Context(), g, l, wait, args...); err != nil {
+			if err := waitLabSSHNodes(cmd.Context(), g, l, wait, nil, args...); err != nil {
 				return err
 			}
 			fmt.Fprintf(g.stdout, "started %s\n", strings.Join(args, ", "))

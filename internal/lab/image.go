@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -85,12 +86,15 @@ func digest(parts ...string) string {
 }
 
 // BuildImage returns the image for spec, building the layers the cache
-// lacks. Concurrent builds of one cache wait for each other.
-func BuildImage(ctx context.Context, cacheDir string, spec ImageSpec, log io.Writer) (*Image, error) {
+// lacks; progress hears what it does. Concurrent builds of one cache wait
+// for each other.
+func BuildImage(ctx context.Context, cacheDir string, spec ImageSpec, log io.Writer, progress Progress) (*Image, error) {
 	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
 		return nil, err
 	}
-	unlock, err := flockFile(filepath.Join(cacheDir, ".lock"))
+	unlock, err := flockFile(filepath.Join(cacheDir, ".lock"), func() {
+		progress.Emit("", time.Now(), Event{Type: EventImageLocked, Message: "another build of " + cacheDir + " runs; waiting for it"})
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -99,10 +103,12 @@ func BuildImage(ctx context.Context, cacheDir string, spec ImageSpec, log io.Wri
 	base := filepath.Join(cacheDir, "base-"+spec.baseKey())
 	if !exists(filepath.Join(base, "manifest.json")) {
 		fmt.Fprintf(log, "building the base image %s (debootstrap %s from %s)\n", filepath.Base(base), spec.Suite, spec.Mirror)
-		if err := buildBase(ctx, base, spec, log); err != nil {
+		if err := buildBase(ctx, base, spec, log, progress); err != nil {
 			return nil, fmt.Errorf("building the lab's base image: %w", err)
 		}
 		img.Built = append(img.Built, base)
+	} else {
+		progress.Emit(StageBase, time.Now(), Event{Type: EventImageCached, Message: filepath.Base(base)})
 	}
 	img.Layers = []string{filepath.Join(base, "root")}
 	if len(spec.Packages) == 0 {
@@ -111,16 +117,36 @@ func BuildImage(ctx context.Context, cacheDir string, spec ImageSpec, log io.Wri
 	layer := filepath.Join(cacheDir, "layer-"+spec.layerKey())
 	if !exists(filepath.Join(layer, "manifest.json")) {
 		fmt.Fprintf(log, "building the package layer %s (%d packages)\n", filepath.Base(layer), len(spec.Packages))
-		if err := buildLayer(ctx, layer, img.Layers[0], spec, log); err != nil {
+		if err := buildLayer(ctx, layer, img.Layers[0], spec, log, progress); err != nil {
 			return nil, fmt.Errorf("building the lab's package layer: %w", err)
 		}
 		img.Built = append(img.Built, layer)
+	} else {
+		progress.Emit(StagePackages, time.Now(), Event{Type: EventImageCached, Message: filepath.Base(layer)})
 	}
 	img.Layers = append([]string{filepath.Join(layer, "upper")}, img.Layers...)
 	return img, nil
 }
 
-func buildBase(ctx context.Context, dir string, spec ImageSpec, log io.Writer) error {
+// buildStatus runs a build step whose programs report on descriptor 3:
+// their status lines become progress events of stage (and, verbose, lines
+// of the log: debootstrap writes its messages nowhere else), their errors
+// part of the step's error.
+func buildStatus(ctx context.Context, log io.Writer, progress Progress, stage string, start time.Time, name string, args ...string) error {
+	var p statusParser
+	err := runStatus(ctx, log, func(line string) {
+		fmt.Fprintln(log, "status: "+strings.TrimRight(line, "\n"))
+		for _, e := range p.line(line) {
+			progress.Emit(stage, start, e)
+		}
+	}, name, args...)
+	if err != nil && len(p.errs()) > 0 {
+		return fmt.Errorf("%w\n%s", err, strings.Join(p.errs(), "\n"))
+	}
+	return err
+}
+
+func buildBase(ctx context.Context, dir string, spec ImageSpec, log io.Writer, progress Progress) error {
 	tmp := dir + ".tmp"
 	if err := os.RemoveAll(tmp); err != nil {
 		return err
@@ -131,14 +157,21 @@ func buildBase(ctx context.Context, dir string, spec ImageSpec, log io.Writer) e
 		include = append(include, p.Name)
 	}
 	start := time.Now()
-	if err := run(ctx, log, "debootstrap", "--variant=minbase", "--include="+strings.Join(include, ","),
+	progress.Emit(StageBase, start, Event{Type: EventImageBuild, Message: fmt.Sprintf("%s: debootstrap %s from %s", filepath.Base(dir), spec.Suite, spec.Mirror)})
+	// --debian-installer: debootstrap reports its steps and their progress
+	// on descriptor 3, as it does for the Debian installer.
+	if err := buildStatus(ctx, log, progress, StageBase, start, "debootstrap", "--debian-installer", "--variant=minbase", "--include="+strings.Join(include, ","),
 		spec.Suite, root, spec.Mirror); err != nil {
 		return err
 	}
 	if err := prepareBase(root, spec); err != nil {
 		return err
 	}
-	return finishBuild(tmp, dir, spec.baseKey(), pkgList(spec.Base), start)
+	if err := finishBuild(tmp, dir, spec.baseKey(), pkgList(spec.Base), start); err != nil {
+		return err
+	}
+	progress.Emit(StageBase, start, Event{Type: EventImageBuilt, Message: filepath.Base(dir)})
+	return nil
 }
 
 // prepareBase turns a debootstrapped tree into the image every host boots:
@@ -194,7 +227,7 @@ func aptSources(spec ImageSpec) string {
 // the overlay's upper directory as the layer. Package scripts do not start
 // services (policy-rc.d), and services that packages enable are disabled
 // again: which services run on which host is the engine's business.
-func buildLayer(ctx context.Context, dir, base string, spec ImageSpec, log io.Writer) error {
+func buildLayer(ctx context.Context, dir, base string, spec ImageSpec, log io.Writer, progress Progress) error {
 	tmp := dir + ".tmp"
 	if err := os.RemoveAll(tmp); err != nil {
 		return err
@@ -205,7 +238,14 @@ func buildLayer(ctx context.Context, dir, base string, spec ImageSpec, log io.Wr
 		}
 	}
 	start := time.Now()
+	progress.Emit(StagePackages, start, Event{Type: EventImageBuild, Message: fmt.Sprintf("%s: %d packages", filepath.Base(dir), len(spec.Packages))})
 	r := filepath.Join(tmp, "root")
+	// apt reports on descriptor 3 (APT::Status-Fd, from a configuration
+	// file on the build's own /tmp), and the script says which of its
+	// steps begins there ("fundament-step:KEY:TEXT").
+	step := func(key, text string) string {
+		return "echo " + resource.Quote("fundament-step:"+key+":"+text) + " >&3"
+	}
 	script := strings.Join([]string{
 		"set -e",
 		"mount --make-rprivate /",
@@ -217,19 +257,29 @@ func buildLayer(ctx context.Context, dir, base string, spec ImageSpec, log io.Wr
 		"cp /etc/resolv.conf " + r + "/etc/resolv.conf",
 		"printf '#!/bin/sh\\nexit 101\\n' > " + r + "/usr/sbin/policy-rc.d",
 		"chmod 755 " + r + "/usr/sbin/policy-rc.d",
+		"echo 'APT::Status-Fd \"3\";' > " + r + "/tmp/fundament-apt.conf",
+		"export APT_CONFIG=/tmp/fundament-apt.conf",
 		"chroot " + r + " systemctl list-unit-files --state=enabled --no-legend | awk '{print $1}' | sort > /tmp/fundament-enabled-before",
-		"chroot " + r + " /bin/sh -ec " + resource.Quote("apt-get update\n"+resource.InstallScript(spec.Packages)+"apt-get clean\n"),
+		step("update", "Updating the package lists"),
+		"chroot " + r + " apt-get update",
+		step("install", fmt.Sprintf("Installing %d packages and what they depend on", len(spec.Packages))),
+		"chroot " + r + " /bin/sh -ec " + resource.Quote(resource.InstallScript(spec.Packages)+"apt-get clean\n"),
+		step("services", "Disabling the services the packages enabled"),
 		"chroot " + r + " systemctl list-unit-files --state=enabled --no-legend | awk '{print $1}' | sort > /tmp/fundament-enabled-after",
 		"for u in $(comm -13 /tmp/fundament-enabled-before /tmp/fundament-enabled-after); do chroot " + r + " systemctl disable \"$u\" >/dev/null 2>&1 || true; done",
 		"rm -f " + r + "/usr/sbin/policy-rc.d " + r + "/etc/resolv.conf",
 		"rm -rf " + r + "/var/lib/apt/lists/*",
 	}, "\n")
-	if err := run(ctx, log, "unshare", "--mount", "--fork", "/bin/sh", "-c", script); err != nil {
+	if err := buildStatus(ctx, log, progress, StagePackages, start, "unshare", "--mount", "--fork", "/bin/sh", "-c", script); err != nil {
 		return err
 	}
 	os.RemoveAll(filepath.Join(tmp, "work"))
 	os.Remove(r)
-	return finishBuild(tmp, dir, spec.layerKey(), pkgList(spec.Packages), start)
+	if err := finishBuild(tmp, dir, spec.layerKey(), pkgList(spec.Packages), start); err != nil {
+		return err
+	}
+	progress.Emit(StagePackages, start, Event{Type: EventImageBuilt, Message: filepath.Base(dir)})
+	return nil
 }
 
 type manifest struct {
@@ -259,13 +309,19 @@ func exists(p string) bool {
 	return err == nil
 }
 
-// flockFile takes an exclusive lock on path, waiting for it.
-func flockFile(path string) (func(), error) {
+// flockFile takes an exclusive lock on path, waiting for it (after
+// calling waiting) when another process holds it.
+func flockFile(path string, waiting func()) (func(), error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, err
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+	err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+	if errors.Is(err, syscall.EWOULDBLOCK) {
+		waiting()
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
+	}
+	if err != nil {
 		f.Close()
 		return nil, err
 	}

@@ -39,6 +39,8 @@ type Lab struct {
 	// OperatorKey is the public key authorized for root on every node.
 	OperatorKey string
 	Log         io.Writer
+	// Progress hears which nodes Up boots (nil: nothing).
+	Progress Progress
 }
 
 var prefixSyntax = regexp.MustCompile(`^[a-z][a-z0-9]{0,4}$`)
@@ -137,6 +139,8 @@ func (l *Lab) Up(ctx context.Context, img *Image, repo string) error {
 			return fmt.Errorf("cable %s: %w", k, err)
 		}
 	}
+	start := time.Now()
+	var booted []string
 	for _, n := range l.Topo.Nodes {
 		if _, ok := l.initPID(n.Name); ok {
 			continue
@@ -148,7 +152,9 @@ func (l *Lab) Up(ctx context.Context, img *Image, repo string) error {
 		if err := l.boot(ctx, n, img.Layers); err != nil {
 			return err
 		}
+		booted = append(booted, n.Name)
 	}
+	l.Progress.Emit(StageNodes, start, Event{Type: EventNodesBooted, Nodes: booted, Done: len(booted), Total: len(l.Topo.Nodes), Unit: "nodes"})
 	return nil
 }
 
