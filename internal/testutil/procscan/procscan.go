@@ -25,10 +25,19 @@ type Hit struct {
 	Value int
 	// Argv is the command line, the values hidden, at most 300 bytes.
 	Argv string
+	// PIDNamespace is the process's PID namespace (pid:[inode]), and
+	// OwnNamespace says it is this process's: a lab host's processes
+	// are in namespaces of their own.
+	PIDNamespace string
+	OwnNamespace bool
 }
 
 func (h Hit) String() string {
-	return fmt.Sprintf("pid %d has value %d on its command line: %s", h.PID, h.Value, h.Argv)
+	where := "this machine's PID namespace"
+	if !h.OwnNamespace {
+		where = "PID namespace " + h.PIDNamespace
+	}
+	return fmt.Sprintf("pid %d (%s) has value %d on its command line: %s", h.PID, where, h.Value, h.Argv)
 }
 
 // Scan reads the command line of every process now.
@@ -63,7 +72,9 @@ func check(pid int, values []string) []Hit {
 	var hits []Hit
 	for i, v := range values {
 		if v != "" && bytes.Contains(b, []byte(v)) {
-			hits = append(hits, Hit{PID: pid, Value: i, Argv: redact(b, values)})
+			ns, _ := os.Readlink("/proc/" + strconv.Itoa(pid) + "/ns/pid")
+			own, _ := os.Readlink("/proc/self/ns/pid")
+			hits = append(hits, Hit{PID: pid, Value: i, Argv: redact(b, values), PIDNamespace: ns, OwnNamespace: ns == own})
 		}
 	}
 	return hits
