@@ -47,8 +47,8 @@ type unit struct {
 // nonce is derived from the script, so the same resources give
 // the same script and a fragment cannot forge markers by accident. Shell
 // functions are defined once at the top and called with one short line
-// per unit, so the script stays well under the 128 KiB a single argument
-// (sh -c SCRIPT) may have for about a thousand resources.
+// per unit, so the script, sent with every observation, stays small
+// (under 128 KiB for a thousand resources).
 //
 // Slow units (a command's guard asking a database or a cluster CLI: a
 // second or more each) all start in the background before the first

@@ -150,7 +150,7 @@ func TestBatch500(t *testing.T) {
 	b := ObserveBatch(rs)
 	checkSyntax(t, "batch", b.Script)
 	if len(b.Script) > 128<<10 {
-		t.Fatalf("batch of 500 is %d bytes: over the 128 KiB of one argument", len(b.Script))
+		t.Fatalf("batch of 500 is %d bytes: over 128 KiB, every observation sends it", len(b.Script))
 	}
 	res := h.run(b.Script, nil)
 	secs, err := b.Split(string(res.Stdout))

@@ -112,7 +112,7 @@ func (c Command) Observe() string {
 	}
 	secs := int(GuardTimeout / time.Second)
 	return "_fm_r=0\n(\n" + c.exports() +
-		"exec timeout -k 5 " + strconv.Itoa(secs) + " /bin/sh -c " + Quote(c.Guard) + "\n" +
+		shFromHereDoc("exec timeout -k 5 "+strconv.Itoa(secs), c.Guard) +
 		") </dev/null >/dev/null 2>&1 || _fm_r=$?\n" +
 		"if [ \"$_fm_r\" -eq 0 ]; then echo done=true; else echo done=false; fi\n" +
 		"echo guard_exit=$_fm_r\n"
@@ -152,7 +152,19 @@ func (c Command) Apply(Change) (string, []byte) {
 	}
 	d, _ := time.ParseDuration(c.Timeout)
 	secs := int(math.Ceil(d.Seconds()))
-	return c.exports() + "exec timeout -k 10 " + strconv.Itoa(secs) + " /bin/sh -c " + Quote(c.Script) + "\n", nil
+	return c.exports() + shFromHereDoc("exec timeout -k 10 "+strconv.Itoa(secs), c.Script), nil
+}
+
+// shFromHereDoc is a command line that runs script with /bin/sh after
+// prefix (a timeout): the script reaches that shell on a here-document,
+// not as an argument, since any user of the host can read a process's
+// arguments, and a script may hold a secret. The shell parses the script
+// whole (one brace group) before it runs it; the script's standard input
+// is /dev/null, not the rest of the document. The delimiter is derived
+// from the script, so no line of it can end the document early.
+func shFromHereDoc(prefix, script string) string {
+	delim := "_FUNDAMENT_SCRIPT_" + Digest([]byte(script))[len("sha256:"):][:16]
+	return prefix + " /bin/sh -s <<'" + delim + "'\n{ exec </dev/null\n" + script + "\n}; exit\n" + delim + "\n"
 }
 
 // Digest identifies what a guard-less command does, for the engine's

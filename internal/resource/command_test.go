@@ -2,11 +2,16 @@ package resource
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/fundament-cloud/fundament/internal/testutil/procscan"
+	"github.com/fundament-cloud/fundament/internal/transport"
 )
 
 var lookPath = exec.LookPath
@@ -102,5 +107,44 @@ func TestCommandReal(t *testing.T) {
 	res := h.tryApply(slow, slow.Plan(State{}))
 	if res.ExitCode != 124 {
 		t.Fatalf("exit %d", res.ExitCode)
+	}
+}
+
+// A command's guard and its script under a timeout run in a shell of
+// their own (timeout's child): their text reaches it on a here-document,
+// so neither they nor a secret in them is on a command line.
+func TestCommandSecretsOnNoCommandLine(t *testing.T) {
+	h := newHost(t)
+	dir := t.TempDir()
+	envSecret, bodySecret := "env-"+randName(t), "body-"+randName(t)
+	running, stop := filepath.Join(dir, "running"), filepath.Join(dir, "stop")
+	// Touches running once it saw both secrets, then waits for stop.
+	body := `[ "$PW" = '` + envSecret + `' ] && [ "$(cat)" = '' ] && b='` + bodySecret + `' && touch ` + running + `
+while [ ! -e ` + stop + ` ]; do sleep 0.05; done
+echo "after ${#b}"`
+	c := Command{Name: "secret", Script: body, Guard: body + "\nexit 1", Env: map[string]string{"PW": envSecret}, Timeout: "1m"}
+	batch := ObserveBatch([]Resource{c})
+	apply, _ := c.Apply(c.Plan(State{}))
+	for _, step := range []struct{ what, script string }{{"guard", batch.Script}, {"timed script", apply}} {
+		os.Remove(running)
+		os.Remove(stop)
+		done := make(chan transport.Result, 1)
+		go func() { done <- h.run(step.script, nil) }()
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+			if _, err := os.Stat(running); err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s did not start (or did not see its secrets)", step.what)
+			}
+		}
+		if hits := procscan.Scan([]string{envSecret, bodySecret}); len(hits) > 0 {
+			t.Errorf("%s: a secret is on a command line:\n%v", step.what, hits)
+		}
+		os.WriteFile(stop, nil, 0o644)
+		res := <-done
+		if step.what == "timed script" && (res.ExitCode != 0 || string(res.Stdout) != fmt.Sprintf("after %d\n", len(bodySecret))) {
+			t.Errorf("%s: exit %d stdout %q stderr %q", step.what, res.ExitCode, res.Stdout, res.Stderr)
+		}
 	}
 }

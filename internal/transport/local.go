@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
-	"os"
 	"os/exec"
 	"syscall"
 	"time"
@@ -27,33 +27,41 @@ func (l *Local) Host() string {
 	return l.Name
 }
 
+// Run runs Shell with the framed script, then stdin, on its standard
+// input, as SSH does: no script is on this machine's command lines either.
 func (l *Local) Run(ctx context.Context, script string, stdin io.Reader) (Result, error) {
-	args := []string{"-c", script}
-	if len(script) > MaxInlineScript {
-		f, err := os.CreateTemp("", "fundament-script.")
-		if err != nil {
-			return Result{}, err
-		}
-		defer os.Remove(f.Name())
-		if _, err := f.WriteString(script); err != nil {
-			f.Close()
-			return Result{}, err
-		}
-		f.Close()
-		args = []string{f.Name()}
+	framed, err := frame(script)
+	if err != nil {
+		return Result{}, fmt.Errorf("%s: %w", l.Host(), err)
 	}
-	cmd := exec.CommandContext(ctx, "/bin/sh", args...)
+	cmd := exec.CommandContext(ctx, "/bin/sh", "-s")
 	// Kill the script's whole process group when the context ends, so a
 	// child holding the output pipes open cannot outlive the deadline.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = time.Second
 	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr, cmd.Stdin = &out, &errb, stdin
+	ready := newReadyWriter(&errb)
+	cmd.Stdout, cmd.Stderr = &out, ready
 	if len(l.Env) > 0 {
 		cmd.Env = append(cmd.Environ(), l.Env...)
 	}
-	err := cmd.Run()
+	pipe, err := cmd.StdinPipe()
+	if err != nil {
+		return Result{}, err
+	}
+	if err := cmd.Start(); err != nil {
+		return Result{}, err
+	}
+	ended, fed := make(chan struct{}), make(chan struct{})
+	go func() {
+		feed(pipe, framed, stdin, ready.ready, ended)
+		close(fed)
+	}()
+	err = cmd.Wait()
+	close(ended)
+	<-fed
+	ready.flush()
 	res := Result{Stdout: out.Bytes(), Stderr: errb.Bytes()}
 	var ee *exec.ExitError
 	switch {

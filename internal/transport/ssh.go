@@ -427,14 +427,22 @@ func shellQuote(s string) string {
 // children. The line is removed from Result.Stderr.
 const pgidMarker = "@fundament-pgid="
 
-// command is what the login shell on the host is asked to run.
-func (s *SSH) command(script string) string {
-	announce := "echo " + pgidMarker + "$$ >&2; "
+// command is what the login shell on the host is asked to run: the same
+// for every script (which follows on standard input, see Shell), so that
+// no script or secret is on a command line of the host, nor in what sudo
+// runs and logs.
+func (s *SSH) command() string {
 	if s.cfg.User == "root" {
-		return announce + "exec /bin/sh -c " + shellQuote(script)
+		return rootCommand
 	}
-	return announce + "exec sudo -n /bin/sh -c " + shellQuote(script)
+	return sudoCommand
 }
+
+const (
+	announce    = "echo " + pgidMarker + "$$ >&2; "
+	rootCommand = announce + "exec " + Shell
+	sudoCommand = announce + "exec sudo -n " + Shell
+)
 
 // session opens a session, dialling again once if the connection turns
 // out to be dead.
@@ -510,9 +518,10 @@ func (s *SSH) newSession(ctx context.Context, c *sshConn) (*ssh.Session, error) 
 	}
 }
 
-// Run executes script with /bin/sh -c on the host, as root (through
+// Run executes script with /bin/sh on the host, as root (through
 // `sudo -n` for other login users), with stdin (may be nil) as its
-// standard input. A non-zero exit status is Result.ExitCode (128+n for a
+// standard input. The script travels on standard input too, ahead of
+// stdin (see Shell): the command line is the same for every script. A non-zero exit status is Result.ExitCode (128+n for a
 // script killed by signal n); errors are for failing to run at all:
 // *UnreachableError, *AuthError, *HostKeyMismatchError when dialling
 // again failed, an error when the connection dropped during the run or
@@ -522,25 +531,12 @@ func (s *SSH) newSession(ctx context.Context, c *sshConn) (*ssh.Session, error) 
 // the session, and `kill -KILL -PGID` of the script's process group in
 // a second session.
 func (s *SSH) Run(ctx context.Context, script string, stdin io.Reader) (Result, error) {
-	if len(script) <= MaxInlineScript {
-		return s.run(ctx, script, stdin)
-	}
-	// Linux refuses a single argument over 128 KiB: upload a long script
-	// first, then run it from the file.
-	up, err := s.run(ctx, uploadScript, strings.NewReader(script))
-	if err != nil {
-		return up, err
-	}
-	path := strings.TrimSpace(string(up.Stdout))
-	if up.ExitCode != 0 || !strings.HasPrefix(path, "/") {
-		return up, fmt.Errorf("host %s: uploading a script of %d bytes failed: %s", s.cfg.Host, len(script), strings.TrimSpace(string(up.Stderr)))
-	}
-	return s.run(ctx, runUploaded(path), stdin)
-}
-
-func (s *SSH) run(ctx context.Context, script string, stdin io.Reader) (Result, error) {
 	if err := ctx.Err(); err != nil {
 		return Result{}, err
+	}
+	framed, err := frame(script)
+	if err != nil {
+		return Result{}, fmt.Errorf("host %s: %w", s.cfg.Host, err)
 	}
 	select {
 	case s.sem <- struct{}{}:
@@ -555,31 +551,33 @@ func (s *SSH) run(ctx context.Context, script string, stdin io.Reader) (Result, 
 	}
 	var stdout lockedBuffer
 	stderr := newStderrWriter()
-	sess.Stdout, sess.Stderr = &stdout, stderr
+	ready := newReadyWriter(stderr)
+	sess.Stdout, sess.Stderr = &stdout, ready
 	// Feed stdin ourselves: a script that exits without reading all of it
 	// is not an error (the session would report the failed write).
-	in, err := sess.StdinPipe()
+	pipe, err := sess.StdinPipe()
 	if err != nil {
 		sess.Close()
 		return Result{}, fmt.Errorf("host %s: %w", s.cfg.Host, err)
 	}
-	result := func() Result { return Result{Stdout: stdout.Bytes(), Stderr: stderr.Bytes()} }
+	result := func() Result {
+		ready.flush()
+		return Result{Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}
+	}
 
 	var started atomic.Bool
 	done := make(chan error, 1)
+	ended := make(chan struct{})
 	go func() {
-		if err := sess.Start(s.command(script)); err != nil {
+		if err := sess.Start(s.command()); err != nil {
 			done <- err
 			return
 		}
 		started.Store(true)
-		go func() {
-			if stdin != nil {
-				io.Copy(in, stdin)
-			}
-			in.Close()
-		}()
-		done <- sess.Wait()
+		go feed(pipe, framed, stdin, ready.ready, ended)
+		err := sess.Wait()
+		close(ended)
+		done <- err
 	}()
 	select {
 	case err = <-done:
@@ -645,7 +643,9 @@ func (s *SSH) killGroup(c *sshConn, stderr *stderrWriter, done <-chan error) {
 	defer sess.Close()
 	stop := context.AfterFunc(ctx, func() { sess.Close() })
 	defer stop()
-	sess.Run(s.command(fmt.Sprintf("kill -KILL -%d 2>/dev/null", pgid)))
+	framed, _ := frame(fmt.Sprintf("kill -KILL -%d 2>/dev/null", pgid))
+	sess.Stdin = strings.NewReader(framed)
+	sess.Run(s.command())
 }
 
 // sudoFailure recognizes sudo refusing to run the script.

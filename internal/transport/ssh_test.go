@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -476,29 +477,7 @@ func TestSSHAgent(t *testing.T) {
 
 func TestSSHSudo(t *testing.T) {
 	d := newTestSSHD(t)
-	if _, err := exec.LookPath("sudo"); err != nil {
-		t.Skip("sudo is not installed (apt-get install sudo), so the non-root login path is not tested")
-	}
-	if _, err := exec.LookPath("useradd"); err != nil {
-		t.Skip("useradd is not available to create a throwaway user")
-	}
-	user := fmt.Sprintf("fndtest%d", os.Getpid()%1000000)
-	// "*" is no password but, unlike useradd's default "!", not a locked
-	// account, which sshd (without PAM) would refuse.
-	if out, err := exec.Command("useradd", "-M", "-d", d.Dir, "-s", "/bin/sh", "-p", "*", user).CombinedOutput(); err != nil {
-		t.Fatalf("useradd: %v: %s", err, out)
-	}
-	t.Cleanup(func() {
-		d.Stop() // userdel refuses while the user's sshd processes live
-		if out, err := exec.Command("userdel", user).CombinedOutput(); err != nil {
-			t.Errorf("userdel %s: %v: %s", user, err, out)
-		}
-	})
-	sudoers := "/etc/sudoers.d/" + user
-	if err := os.WriteFile(sudoers, []byte(user+" ALL=(ALL) NOPASSWD: ALL\n"), 0o440); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.Remove(sudoers) })
+	user, sudoers := sudoUser(t, d)
 
 	cfg := d.config(NewMemoryHostKeys())
 	cfg.User = user
@@ -521,4 +500,37 @@ func TestSSHSudo(t *testing.T) {
 		t.Fatalf("without sudo rights: got %v", err)
 	}
 	t.Log(err)
+}
+
+var sudoUsers atomic.Int64
+
+// sudoUser makes a throwaway user of d's host with passwordless sudo
+// (removed when the test ends) and returns its name and sudoers file. It
+// skips the test where sudo or useradd is missing.
+func sudoUser(t *testing.T, d *testSSHD) (user, sudoers string) {
+	t.Helper()
+	if _, err := exec.LookPath("sudo"); err != nil {
+		t.Skip("sudo is not installed (apt-get install sudo), so the non-root login path is not tested")
+	}
+	if _, err := exec.LookPath("useradd"); err != nil {
+		t.Skip("useradd is not available to create a throwaway user")
+	}
+	user = fmt.Sprintf("fndtest%d-%d", os.Getpid()%1000000, sudoUsers.Add(1))
+	// "*" is no password but, unlike useradd's default "!", not a locked
+	// account, which sshd (without PAM) would refuse.
+	if out, err := exec.Command("useradd", "-M", "-d", d.Dir, "-s", "/bin/sh", "-p", "*", user).CombinedOutput(); err != nil {
+		t.Fatalf("useradd: %v: %s", err, out)
+	}
+	t.Cleanup(func() {
+		d.Stop() // userdel refuses while the user's sshd processes live
+		if out, err := exec.Command("userdel", user).CombinedOutput(); err != nil {
+			t.Errorf("userdel %s: %v: %s", user, err, out)
+		}
+	})
+	sudoers = "/etc/sudoers.d/" + user
+	if err := os.WriteFile(sudoers, []byte(user+" ALL=(ALL) NOPASSWD: ALL\n"), 0o440); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Remove(sudoers) })
+	return user, sudoers
 }

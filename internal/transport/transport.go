@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 )
 
 // Result is what a script produced.
@@ -20,8 +19,10 @@ type Result struct {
 // Transport runs scripts on one host. Implementations are safe for
 // concurrent use and reuse one connection for every call.
 type Transport interface {
-	// Run executes script with /bin/sh -c (as root: through sudo when the
-	// login user is not root), feeding stdin (may be nil). A non-zero exit
+	// Run executes script with /bin/sh (as root: through sudo when the
+	// login user is not root), feeding stdin (may be nil). The script
+	// never appears on a command line of the host: it travels on standard
+	// input ahead of stdin (see Shell). A non-zero exit
 	// is reported in Result.ExitCode, not as an error; err is for failures
 	// to run at all (connection lost, host unreachable, context ended).
 	Run(ctx context.Context, script string, stdin io.Reader) (Result, error)
@@ -50,20 +51,4 @@ type HostKeyStore interface {
 	Lookup(host string) (key string, ok bool, err error)
 	// Record stores the first key seen for host.
 	Record(host, key string) error
-}
-
-// MaxInlineScript is the longest script passed as an argument of
-// `sh -c`; longer ones are written to a file first (Linux limits one
-// argument to 128 KiB).
-const MaxInlineScript = 64 << 10
-
-// uploadScript stores its standard input in a private temporary file and
-// prints the file's path.
-const uploadScript = `umask 077; f=$(mktemp /tmp/fundament-script.XXXXXXXX) && cat > "$f" && echo "$f"`
-
-// runUploaded runs an uploaded script with the caller's standard input and
-// removes it.
-func runUploaded(path string) string {
-	q := "'" + strings.ReplaceAll(path, "'", `'\''`) + "'"
-	return "/bin/sh " + q + "; rc=$?; rm -f " + q + "; exit $rc"
 }
