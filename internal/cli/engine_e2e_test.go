@@ -754,7 +754,8 @@ func (e *e2e) child(args ...string) (*exec.Cmd, *bytes.Buffer) {
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	// Generous: a bound for a hang, not a speed check (CI machines are loaded).
+	deadline := time.Now().Add(90 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)

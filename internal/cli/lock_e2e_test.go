@@ -275,8 +275,9 @@ func TestE2ELeaseTakeOver(t *testing.T) {
 // lease's own script: not the probe Galera's catalog runs on its members.
 func TestE2EApplyLocksFirst(t *testing.T) {
 	log := filepath.Join(t.TempDir(), "commands.log")
-	// Every command a host runs, logged before it runs.
-	e := newE2E(t, sshd.WithConfig(`ForceCommand echo "$SSH_ORIGINAL_COMMAND" >> `+log+`; eval "$SSH_ORIGINAL_COMMAND"`))
+	// Every command a host runs, and the script it reads on its standard
+	// input (scripts never travel on the command line), logged as it runs.
+	e := newE2E(t, sshd.WithConfig(`ForceCommand echo "$SSH_ORIGINAL_COMMAND" >> `+log+`; tee -a `+log+` | { eval "$SSH_ORIGINAL_COMMAND"; }`))
 	e.custom(oneFilePerHost)
 	e.must(ExitOK, "secrets", "generate")
 

@@ -309,7 +309,7 @@ func TestDecodeCleans(t *testing.T) {
 // work on the hosts.
 func TestKeepOutlivesTheRunsContext(t *testing.T) {
 	h := newHost(t)
-	s := newSet(h, "run-a", 3*time.Second, &notes{})
+	s := newSet(h, "run-a", 15*time.Second, &notes{})
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := s.Acquire(ctx, h.t); err != nil {
 		t.Fatal(err)
@@ -317,7 +317,7 @@ func TestKeepOutlivesTheRunsContext(t *testing.T) {
 	first := h.record(t)
 	s.Keep(ctx)
 	cancel()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(90 * time.Second)
 	for !h.record(t).Expires.After(first.Expires) {
 		if time.Now().After(deadline) {
 			t.Fatal("the lease was not renewed after the run's context ended")
