@@ -107,8 +107,7 @@ var prepareCommand = resource.Command{
 	fi
 done
 `,
-	Guard:      "grep -qsxF " + resource.Quote(strings.TrimSuffix(header, "\n")) + " " + confPath + "\n",
-	Idempotent: true,
+	Guard: "grep -qsxF " + resource.Quote(strings.TrimSuffix(header, "\n")) + " " + confPath + "\n",
 }
 
 // member declares member i:
