@@ -23,8 +23,8 @@ const gateTimeout = 5 * time.Minute
 // cluster is down, the faulty ones when it is degraded), so that the next
 // host is touched only once this one serves again. Before a batch that
 // restarts a serving member it waits until every result about the group's
-// other hosts is OK: a member is restarted only while the rest of its
-// cluster is healthy.
+// other hosts serve (findings a restart repairs do not count): a member is
+// restarted only while the rest of its cluster is healthy.
 func (s *session) healthGate(f *engineFlags) engine.Gate {
 	return func(ctx context.Context, group string, hosts []string, phase engine.GatePhase) error {
 		component := ""
@@ -54,6 +54,11 @@ func (s *session) healthGate(f *engineFlags) engine.Gate {
 			// A result about another host (a member a later batch will
 			// repair) does not hold this batch back.
 			results := health.About(health.RunAll(ctx, env, checks), about)
+			if phase == engine.GateBefore {
+				// The others still running the old configuration is
+				// what this roll repairs; they must serve, nothing more.
+				results = health.Serving(results)
+			}
 			if health.Worst(results) == health.OK {
 				return nil
 			}

@@ -62,6 +62,13 @@ type Result struct {
 	// Hosts are the hosts and switches the result is about: a gate waits
 	// for the results that name a host of its batch.
 	Hosts []string `json:"hosts,omitempty"`
+	// PendingRestart marks a finding that the hosts serve, but with an
+	// older configuration than the one applied (a size, a password): a
+	// rolling restart is what repairs it. A gate before restarting one
+	// member must not wait for the others to be repaired too, or the
+	// roll could never start; the gate after a member's restart counts
+	// it.
+	PendingRestart bool `json:"pending_restart,omitempty"`
 }
 
 // Env is what checks work with: the model and a transport per host and
@@ -160,6 +167,18 @@ func About(rs []Result, hosts []string) []Result {
 				out = append(out, r)
 				break
 			}
+		}
+	}
+	return out
+}
+
+// Serving drops the findings a restart repairs (PendingRestart): what is
+// left says whether the hosts serve.
+func Serving(rs []Result) []Result {
+	var out []Result
+	for _, r := range rs {
+		if !r.PendingRestart {
+			out = append(out, r)
 		}
 	}
 	return out

@@ -60,7 +60,7 @@ func (Component) HealthChecks(c *model.Cloud) []health.Check {
 				}()
 			}
 			wg.Wait()
-			return []health.Result{evaluateInstances(views, wantBytes)}
+			return evaluateInstances(views, wantBytes)
 		}}}
 }
 
@@ -93,12 +93,15 @@ func parseStats(out string) (map[string]string, error) {
 }
 
 // evaluateInstances: OK when every instance answers and accepts
-// connections with the configured size; DEGRADED naming the instances
-// that do not (the clients spread keys over the others); DOWN when none
-// answers (every token is validated anew).
-func evaluateInstances(views []instanceView, wantBytes int64) health.Result {
+// connections; DEGRADED naming the instances that do not (the clients
+// spread keys over the others); DOWN when none answers (every token is
+// validated anew). An instance that serves with another size than the
+// configured one is a second, DEGRADED result marked PendingRestart:
+// the rolling restart that applies the size must be able to start while
+// the others still run with the old one.
+func evaluateInstances(views []instanceView, wantBytes int64) []health.Result {
 	r := health.Result{Target: "memcached"}
-	var all, bad, problems []string
+	var all, bad, problems, stale, sizes []string
 	answering := 0
 	version := ""
 	for _, v := range views {
@@ -110,16 +113,13 @@ func evaluateInstances(views []instanceView, wantBytes int64) health.Result {
 		}
 		answering++
 		version = v.Stats["version"]
-		var issues []string
 		if v.Stats["accepting_conns"] == "0" {
-			issues = append(issues, "accepts no connections (too many open)")
+			bad = append(bad, v.Host)
+			problems = append(problems, v.Host+" accepts no connections (too many open)")
 		}
 		if got, err := strconv.ParseInt(v.Stats["limit_maxbytes"], 10, 64); err == nil && wantBytes > 0 && got != wantBytes {
-			issues = append(issues, fmt.Sprintf("runs with %d MiB, configured %d MiB (not restarted since?)", got>>20, wantBytes>>20))
-		}
-		if len(issues) > 0 {
-			bad = append(bad, v.Host)
-			problems = append(problems, v.Host+" "+strings.Join(issues, ", "))
+			stale = append(stale, v.Host)
+			sizes = append(sizes, fmt.Sprintf("%s runs with %d MiB", v.Host, got>>20))
 		}
 	}
 	switch {
@@ -133,5 +133,10 @@ func evaluateInstances(views []instanceView, wantBytes int64) health.Result {
 		r.Status, r.Hosts = health.OK, all
 		r.Reason = fmt.Sprintf("%d/%d instances answer (%s), memcached %s", answering, len(views), strings.Join(all, ", "), version)
 	}
-	return r
+	out := []health.Result{r}
+	if len(stale) > 0 {
+		out = append(out, health.Result{Target: "memcached", Status: health.Degraded, Hosts: stale, PendingRestart: true,
+			Reason: fmt.Sprintf("%s, configured %d MiB: not restarted since (a restart applies it)", strings.Join(sizes, ", "), wantBytes>>20)})
+	}
+	return out
 }

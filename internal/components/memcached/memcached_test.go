@@ -149,14 +149,40 @@ func TestEvaluateInstances(t *testing.T) {
 		{"one down", []instanceView{ok("ctl-1"), bad("ctl-2"), ok("ctl-3")}, health.Degraded, []string{"ctl-2"}, "2/3 instances answer; ctl-2 (10.0.20.1): exit status 111"},
 		{"all down", []instanceView{bad("ctl-1"), bad("ctl-2")}, health.Down, []string{"ctl-1", "ctl-2"}, "no instance answers"},
 		{"full", []instanceView{ok("ctl-1"), full}, health.Degraded, []string{"ctl-3"}, "ctl-3 accepts no connections"},
-		{"old size", []instanceView{ok("ctl-1"), small}, health.Degraded, []string{"ctl-2"}, "ctl-2 runs with 64 MiB, configured 128 MiB"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := evaluateInstances(tc.views, want)
-			if r.Status != tc.status || !slices.Equal(r.Hosts, tc.hosts) || !strings.Contains(r.Reason, tc.reason) {
-				t.Errorf("%s %v: %s", r.Status, r.Hosts, r.Reason)
+			rs := evaluateInstances(tc.views, want)
+			if len(rs) != 1 {
+				t.Fatalf("%d results: %+v", len(rs), rs)
+			}
+			r := rs[0]
+			if r.Status != tc.status || !slices.Equal(r.Hosts, tc.hosts) || !strings.Contains(r.Reason, tc.reason) || r.PendingRestart {
+				t.Errorf("%s %v %v: %s", r.Status, r.Hosts, r.PendingRestart, r.Reason)
 			}
 		})
+	}
+}
+
+// An instance with the old size serves: the finding is apart, marked as
+// one a restart repairs, so the gate before restarting ctl-1 does not
+// wait for ctl-2 to have been restarted (the roll could never start).
+func TestEvaluateInstancesOldSize(t *testing.T) {
+	s, _ := parseStats(statsAnswer)
+	small := map[string]string{"pid": "1", "accepting_conns": "1", "limit_maxbytes": "67108864"}
+	rs := evaluateInstances([]instanceView{{Host: "ctl-1", Stats: s}, {Host: "ctl-2", Stats: small}, {Host: "ctl-3", Stats: small}}, 128<<20)
+	if len(rs) != 2 || rs[0].Status != health.OK || rs[0].PendingRestart {
+		t.Fatalf("%+v", rs)
+	}
+	p := rs[1]
+	if p.Status != health.Degraded || !p.PendingRestart || !slices.Equal(p.Hosts, []string{"ctl-2", "ctl-3"}) ||
+		!strings.Contains(p.Reason, "ctl-2 runs with 64 MiB, ctl-3 runs with 64 MiB, configured 128 MiB") {
+		t.Errorf("%+v", p)
+	}
+	if got := health.Serving(health.About(rs, []string{"ctl-2", "ctl-3"})); health.Worst(got) != health.OK {
+		t.Errorf("the others serve, yet: %+v", got)
+	}
+	if got := health.About(rs, []string{"ctl-2"}); health.Worst(got) != health.Degraded {
+		t.Errorf("after ctl-2's restart it must run with the configured size: %+v", got)
 	}
 }
 
