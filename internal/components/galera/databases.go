@@ -122,6 +122,31 @@ func DatabaseRef(c *model.Cloud, service string) (catalog.Ref, error) {
 	return catalog.Ref{Host: ms[0].Host, ID: resource.Command{Name: databaseCommandName(db.Service)}.ID()}, nil
 }
 
+// RetirePreviousPassword is the step that ends a change of a service's
+// database password. After a rotation the service's accounts accept the
+// new password and the previous one, so that the service's members
+// still running with the old one keep working while they are restarted
+// one by one (a rolling restart cannot restart them all at the instant
+// the password changes). The service's component adds this step after
+// every member's restart; from then on only the new password is
+// accepted. It runs on the first member, as root over its socket.
+func RetirePreviousPassword(c *model.Cloud, service, password string) (host string, cmd resource.Command, err error) {
+	db, _, err := lookupDB(c, service)
+	if err != nil {
+		return "", resource.Command{}, err
+	}
+	ms, err := members(c)
+	if err != nil {
+		return "", resource.Command{}, fmt.Errorf("the database of %s: %w", service, err)
+	}
+	if len(ms) == 0 {
+		return "", resource.Command{}, fmt.Errorf("the database of %s: no host runs Galera", service)
+	}
+	accounts := accountHosts(c)
+	return ms[0].Host, resource.Command{Name: "galera/retire-previous-password-" + db.Service, Script: retireScript(db, accounts),
+		Guard: retireGuard(db, accounts), Env: map[string]string{"GALERA_DB_PASSWORD": password}, Timeout: "2m"}, nil
+}
+
 // ConnectionURL is the SQLAlchemy URL of a service's database through the
 // internal virtual IP (HAProxy forwards Port to one member at a time):
 // mysql+pymysql://user:password@address:3306/database?charset=utf8.

@@ -250,8 +250,13 @@ SQL
 
 // databaseScript creates a service's databases and its account from each
 // of the hosts (host patterns), with every privilege on its databases;
-// the password comes from GALERA_DB_PASSWORD, and an existing account
-// gets it again (a rotated secret).
+// the password comes from GALERA_DB_PASSWORD. An account whose password
+// changes (a rotated secret) accepts the new one and, as a second way
+// in, the previous one (MariaDB's IDENTIFIED VIA ... OR ...): the
+// service's members still running with the old one keep connecting
+// until each is restarted, and the service's component retires the old
+// one after that (RetirePreviousPassword). An account that has the
+// password already is left alone, so a retirement still due stays due.
 func databaseScript(db serviceDB, hosts []string) string {
 	var b strings.Builder
 	b.WriteString("set -eu\n" + helpers + "sql <<SQL\n")
@@ -260,14 +265,54 @@ func databaseScript(db serviceDB, hosts []string) string {
 	}
 	for _, h := range hosts {
 		acct := "'" + db.User + "'@'" + h + "'"
+		// The statement is built in SQL (the previous hash is only known
+		// there), so its quotes are doubled inside the literal.
+		alter := "ALTER USER " + strings.ReplaceAll(acct, "'", "''") +
+			" IDENTIFIED VIA mysql_native_password USING PASSWORD(''$GALERA_DB_PASSWORD'')"
 		fmt.Fprintf(&b, "CREATE USER IF NOT EXISTS %s;\n", acct)
-		fmt.Fprintf(&b, "ALTER USER %s IDENTIFIED VIA mysql_native_password USING PASSWORD('$GALERA_DB_PASSWORD');\n", acct)
+		fmt.Fprintf(&b, "SET @prev = (SELECT authentication_string FROM mysql.user WHERE User = '%s' AND Host = '%s');\n", db.User, h)
+		fmt.Fprintf(&b, "SET @stmt = CASE WHEN @prev = PASSWORD('$GALERA_DB_PASSWORD') THEN 'DO 0'\n"+
+			" WHEN @prev IS NULL OR @prev = '' THEN '%s'\n"+
+			" ELSE CONCAT('%s OR mysql_native_password USING ''', @prev, '''') END;\n", alter, alter)
+		b.WriteString("PREPARE stmt FROM @stmt; EXECUTE stmt; DEALLOCATE PREPARE stmt;\n")
 		for _, name := range db.Databases {
 			fmt.Fprintf(&b, "GRANT ALL PRIVILEGES ON %s.* TO %s;\n", name, acct)
 		}
 	}
 	b.WriteString("SQL\n")
 	return b.String()
+}
+
+// retireScript ends a password change of a service's accounts: each that
+// still accepts a previous password (a second way in) accepts only the
+// one in GALERA_DB_PASSWORD from now on.
+func retireScript(db serviceDB, hosts []string) string {
+	var b strings.Builder
+	b.WriteString("set -eu\n" + helpers + "sql <<SQL\n")
+	for _, h := range hosts {
+		acct := "'" + db.User + "'@'" + h + "'"
+		fmt.Fprintf(&b, "SET @stmt = IF((SELECT COALESCE(JSON_LENGTH(Priv, '$.auth_or'), 0) > 1 FROM mysql.global_priv WHERE User = '%s' AND Host = '%s'),\n"+
+			" 'ALTER USER %s IDENTIFIED VIA mysql_native_password USING PASSWORD(''$GALERA_DB_PASSWORD'')', 'DO 0');\n",
+			db.User, h, strings.ReplaceAll(acct, "'", "''"))
+		b.WriteString("PREPARE stmt FROM @stmt; EXECUTE stmt; DEALLOCATE PREPARE stmt;\n")
+	}
+	b.WriteString("SQL\n")
+	return b.String()
+}
+
+// retireGuard holds when no account of the service accepts a second
+// password. MariaDB keeps auth_or with the one method, [{}], after an
+// account went back to one.
+func retireGuard(db serviceDB, hosts []string) string {
+	var hs []string
+	for _, h := range hosts {
+		hs = append(hs, "'"+h+"'")
+	}
+	return helpers + `test "$(sql <<SQL
+SELECT COUNT(*) FROM mysql.global_priv WHERE User = '` + db.User + `' AND Host IN (` + strings.Join(hs, ", ") + `) AND JSON_LENGTH(Priv, '$.auth_or') > 1;
+SQL
+)" = 0
+`
 }
 
 // databaseGuard holds when the databases exist and every account has the

@@ -11,6 +11,7 @@ import (
 	"github.com/fundament-cloud/fundament/internal/components/galera"
 	"github.com/fundament-cloud/fundament/internal/components/memcached"
 	"github.com/fundament-cloud/fundament/internal/model"
+	"github.com/fundament-cloud/fundament/internal/resource"
 )
 
 // service is Keystone's name for Galera: its database and user.
@@ -22,6 +23,12 @@ func databaseRef(c *model.Cloud) (catalog.Ref, error) { return galera.DatabaseRe
 // databaseURL is keystone.conf's [database] connection.
 func databaseURL(c *model.Cloud, password string) (string, error) {
 	return galera.ConnectionURL(c, service, password)
+}
+
+// retirePreviousDBPassword is the step after which Keystone's database
+// account no longer accepts a password it had before a rotation.
+func retirePreviousDBPassword(c *model.Cloud, password string) (string, resource.Command, error) {
+	return galera.RetirePreviousPassword(c, service, password)
 }
 
 // memcacheServers are [cache] memcache_servers: at least one, as the

@@ -113,14 +113,14 @@ type builder struct {
 	stream *release.Stream
 	items  []*catalog.Item
 
-	dbURL, adminPassword string
-	dbRef                catalog.Ref
-	conf                 string
-	hostClouds           []byte // the admin's clouds.yaml on the hosts
-	ca                   []byte // the CA of the public endpoint, nil when none is needed
-	keys                 map[string]keySet
-	publicURL            string
-	internalURL          string
+	dbURL, dbPassword, adminPassword string
+	dbRef                            catalog.Ref
+	conf                             string
+	hostClouds                       []byte // the admin's clouds.yaml on the hosts
+	ca                               []byte // the CA of the public endpoint, nil when none is needed
+	keys                             map[string]keySet
+	publicURL                        string
+	internalURL                      string
 }
 
 // keySet is a key repository's keys: index -> value.
@@ -168,6 +168,7 @@ func newBuilder(in *catalog.Input, hosts []*model.Host) (*builder, error) {
 	if err != nil {
 		return nil, err
 	}
+	b.dbPassword = dbPassword
 	if b.adminPassword, err = secret(AdminSecret); err != nil {
 		return nil, err
 	}
@@ -249,6 +250,7 @@ func (b *builder) build() error {
 	boot := b.add(first, b.bootstrap(), sync)
 
 	var firstService *catalog.Item
+	var services []*catalog.Item
 	for i, h := range b.hosts {
 		svc := resource.Service{Unit: unit, Enabled: true, Running: true}
 		it := b.add(h.Name, nil, per[i].prepared...)
@@ -261,7 +263,15 @@ func (b *builder) build() error {
 		if i == 0 {
 			firstService = it
 		}
+		services = append(services, it)
 	}
+	// A rotated database password: the account accepted the previous one
+	// too while the members were restarted one by one; no longer.
+	host, retire, err := retirePreviousDBPassword(b.c, b.dbPassword)
+	if err != nil {
+		return fmt.Errorf("keystone's database: %w", err)
+	}
+	b.add(host, retire, append(services, sync, boot)...)
 	b.add(first, b.serviceProject(), boot, firstService)
 
 	migrate := b.add(first, b.credentialMigrate(), sync)
