@@ -27,6 +27,9 @@ const labTestPrefix = "fmt"
 
 func requireLab(t *testing.T) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: the lab is not brought up (make test runs this test)")
+	}
 	if os.Geteuid() != 0 {
 		t.Skip("the lab needs root (namespaces, interfaces, mounts); CI runs this test as root")
 	}
