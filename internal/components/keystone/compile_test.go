@@ -64,9 +64,22 @@ func TestCompilesWithEveryComponent(t *testing.T) {
 	if _, ok := only.Get(dbRef); !ok {
 		t.Errorf("--component keystone leaves out %s", dbRef)
 	}
+	// The previous database password is retired after every member
+	// restarted, and planned whenever the password changes.
+	retire, ok := only.Get(catalog.Ref{Host: dbRef.Host, ID: resource.ID{Kind: resource.KindCommand, Name: "galera/retire-previous-password-keystone"}})
+	if !ok {
+		t.Fatal("no galera/retire-previous-password-keystone")
+	}
+	if !slices.Contains(retire.Subscribes, dbRef) {
+		t.Errorf("the retirement does not subscribe to %s: %v", dbRef, retire.Subscribes)
+	}
 	for _, h := range keystone.Hosts(c) {
-		if _, ok := only.Get(catalog.Ref{Host: h.Name, ID: resource.Service{Unit: "keystone.service"}.ID()}); !ok {
+		svc := catalog.Ref{Host: h.Name, ID: resource.Service{Unit: "keystone.service"}.ID()}
+		if _, ok := only.Get(svc); !ok {
 			t.Errorf("%s has no keystone.service", h.Name)
+		}
+		if !slices.Contains(retire.After, svc) {
+			t.Errorf("the retirement is not after %s", svc)
 		}
 	}
 }

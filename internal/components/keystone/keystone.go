@@ -271,7 +271,10 @@ func (b *builder) build() error {
 	if err != nil {
 		return fmt.Errorf("keystone's database: %w", err)
 	}
-	b.add(host, retire, append(services, sync, boot)...)
+	r := b.add(host, retire, append(services, sync, boot)...)
+	// Planned with the password change: at plan time, before the change,
+	// the account accepts one password and the retirement's guard holds.
+	r.Subscribes = append(r.Subscribes, b.dbRef)
 	b.add(first, b.serviceProject(), boot, firstService)
 
 	migrate := b.add(first, b.credentialMigrate(), sync)
