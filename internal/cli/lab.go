@@ -459,7 +459,8 @@ func newLabSSHCmd(g *globals, f *labFlags) *cobra.Command {
 // runAttached runs c with our standard input and output and passes its
 // exit status on.
 func runAttached(g *globals, c *exec.Cmd) error {
-	c.Stdin, c.Stdout, c.Stderr = os.Stdin, g.stdout, g.stderr
+	// As it is: the command's own terminal (ssh needs it to be one).
+	c.Stdin, c.Stdout, c.Stderr = os.Stdin, g.rawOut, g.rawErr
 	err := c.Run()
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
