@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"strings"
 	"sync"
 
@@ -56,6 +57,7 @@ func newHostKeyPolicy(g *globals, c *model.Cloud, db *state.DB, f hostKeyFlags) 
 		p.known.Add(kh)
 	}
 	if file := c.Spec.SSHKnownHosts; file != "" {
+		file = path.Clean(file) // as validate names it
 		data, err := model.ReadRepoFile(g.repo, file)
 		add(file, data, err)
 	}
