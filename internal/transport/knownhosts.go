@@ -200,29 +200,30 @@ func (ps hostPatterns) match(host string) bool {
 }
 
 // wildcardMatch matches * (any run, separators included) and ? (one byte).
+// A mismatch after a star only moves that star on by one byte, so the time
+// is at most the pattern's length times the name's, whatever the stars (a
+// recursive match is exponential in them: "*a*a*a...*b" would hang a plan).
 func wildcardMatch(pat, s string) bool {
-	for {
+	p, i := 0, 0
+	star, from := -1, 0 // the last star seen, and where its run ends in s
+	for i < len(s) {
 		switch {
-		case pat == "":
-			return s == ""
-		case pat[0] == '*':
-			if len(pat) == 1 {
-				return true
-			}
-			for j := range len(s) + 1 {
-				if wildcardMatch(pat[1:], s[j:]) {
-					return true
-				}
-			}
-			return false
-		case s == "":
-			return false
-		case pat[0] == '?' || pat[0] == s[0]:
-			pat, s = pat[1:], s[1:]
+		case p < len(pat) && pat[p] == '*':
+			star, from = p, i
+			p++
+		case p < len(pat) && (pat[p] == '?' || pat[p] == s[i]):
+			p, i = p+1, i+1
+		case star >= 0:
+			from++
+			p, i = star+1, from
 		default:
 			return false
 		}
 	}
+	for p < len(pat) && pat[p] == '*' {
+		p++
+	}
+	return p == len(pat)
 }
 
 type hashedHost struct{ salt, hash []byte }
