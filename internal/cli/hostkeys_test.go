@@ -89,3 +89,54 @@ func TestE2EHostKeys(t *testing.T) {
 		t.Errorf("a changed key was trusted:\n%s", errs)
 	}
 }
+
+// TestE2EHostKeyCA: a host that cloud.yaml's ssh_known_hosts covers only
+// by an @cert-authority line is reached when it presents a certificate of
+// that CA for its name in the cloud's domain, and refused when it
+// presents one of another CA or its bare key.
+func TestE2EHostKeyCA(t *testing.T) {
+	e := newE2E(t)
+	e.custom(oneFilePerHost)
+	h3 := e.srv["h3"]
+	ca := sshd.NewCA(t)
+	caKey := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(ca.PublicKey())))
+	// Every host of the domain, on any port: h3 (h1 and h2 are pinned).
+	e.write("ssh_known_hosts", "@cert-authority [*.e2e.fundament.test]:* "+caKey+" ops host CA\n")
+	certify := func(ca ssh.Signer, principals ...string) {
+		t.Helper()
+		h3.Certify(ca, principals...)
+		h3.Restart()
+	}
+
+	certify(ca, "h3.e2e.fundament.test")
+	e.must(ExitOK, "validate")
+	e.must(ExitOK, "apply", "--auto-approve")
+	e.must(ExitOK, "plan", "--detailed-exitcode")
+	if !e.exists("h3", "f") {
+		t.Fatal("apply did not reach h3")
+	}
+	if out, _ := e.must(ExitOK, "hostkeys", "-o", "json"); strings.TrimSpace(out) != "[]" {
+		t.Errorf("a certified key was recorded: %s", out)
+	}
+
+	refused := func(what string, wants ...string) {
+		t.Helper()
+		code, out, errs := e.run("plan", "--trust-new-host-keys")
+		if code != ExitNotOK {
+			t.Fatalf("plan with %s: exit %d, want 1\n%s%s", what, code, out, errs)
+		}
+		contains(t, "plan with "+what, out+errs, append([]string{"host key of h3", "refused"}, wants...)...)
+		if strings.Contains(errs, "note: trusted") {
+			t.Errorf("plan with %s trusted a key:\n%s", what, errs)
+		}
+	}
+	other := sshd.NewCA(t)
+	certify(other, "h3.e2e.fundament.test")
+	refused("a certificate of another CA", "signed by the CA "+ssh.FingerprintSHA256(other.PublicKey()),
+		"its CA is not one that known_hosts trusts for h3 (ssh_known_hosts:1)")
+	certify(ca, "h2.e2e.fundament.test")
+	refused("another host's certificate", "not for h3 or 127.0.0.1 or h3.e2e.fundament.test (its principals: h2.e2e.fundament.test)")
+	h3.NewHostKey() // no certificate any more
+	h3.Restart()
+	refused("a bare key", "no host certificate", "known_hosts trusts only host certificates for it (@cert-authority, ssh_known_hosts:1)")
+}

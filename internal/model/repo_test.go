@@ -11,7 +11,10 @@ import (
 
 // fakeIdentity is shaped like an age identity file: YAML reads it as one
 // string, which an error would quote.
-const fakeIdentity = "# created: 2025-01-01T00:00:00Z\n# public key: age1qqqq\nAGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ\n"
+const (
+	fakeSecret   = "AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ"
+	fakeIdentity = "# created: 2025-01-01T00:00:00Z\n# public key: age1qqqq\n" + fakeSecret + "\n"
+)
 
 // A pull request can link a repository file to anything on the machine
 // that validates it (CI): Load reads inside the repository only, and
@@ -23,6 +26,13 @@ func TestLoadStaysInRepository(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(outside, "hosts.yaml"), []byte("hosts:\n  - {name: out, roles: [compute]}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Shaped so that, were it read, an error would quote its value (a
+	// string where a list belongs): only refusing to read it keeps the
+	// key out of the output.
+	shaped := filepath.Join(outside, "shaped.yaml")
+	if err := os.WriteFile(shaped, []byte("hosts: "+fakeSecret+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	dir := writeRepo(t, map[string]string{
@@ -43,6 +53,7 @@ func TestLoadStaysInRepository(t *testing.T) {
 	symlink(t, "../../"+filepath.Base(dir)+"/shared/c.yaml", filepath.Join(inv, "round.yaml")) // out and back: refused
 	symlink(t, outside, filepath.Join(dir, "services", "more"))                                // a directory outside
 	symlink(t, key, filepath.Join(dir, "services", "key.yml"))
+	symlink(t, shaped, filepath.Join(inv, "shaped.yaml"))
 
 	c, d := Load(dir)
 	var got []string
@@ -56,6 +67,7 @@ func TestLoadStaysInRepository(t *testing.T) {
 		"inventory/outside.yaml: " + leaves,
 		"inventory/relkey.yaml: " + leaves,
 		"inventory/round.yaml: " + leaves,
+		"inventory/shaped.yaml: " + leaves,
 		"services/key.yml: " + leaves,
 		"services/more: warning: ignored: only *.yaml and *.yml files are read in services/ [load.ignored-file]",
 	})

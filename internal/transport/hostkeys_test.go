@@ -2,7 +2,6 @@ package transport
 
 import (
 	"context"
-	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -216,22 +215,10 @@ type certSSHD struct {
 	certFile string
 }
 
-func newCA(t *testing.T) ssh.Signer {
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := ssh.NewSignerFromKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 func newCertSSHD(t *testing.T) *certSSHD {
 	certFile := filepath.Join(t.TempDir(), "host-cert.pub")
 	srv := sshd.Start(t, sshd.WithConfig("HostCertificate "+certFile))
-	d := &certSSHD{testSSHD: &testSSHD{Server: srv, t: t}, ca: newCA(t), certFile: certFile}
+	d := &certSSHD{testSSHD: &testSSHD{Server: srv, t: t}, ca: sshd.NewCA(t), certFile: certFile}
 	d.sign(d.ca, []string{"test-host"}, ssh.CertTimeInfinity)
 	return d
 }
@@ -275,7 +262,7 @@ func TestSSHHostKeyCertificate(t *testing.T) {
 	// Refused: a certificate from another CA, one for another host, an
 	// expired one, a revoked CA.
 	caFP := ssh.FingerprintSHA256(d.ca.PublicKey())
-	otherCA := newCA(t)
+	otherCA := sshd.NewCA(t)
 	d.sign(otherCA, []string{"test-host"}, ssh.CertTimeInfinity)
 	wantErrIn[*HostKeyRefusedError](t, "another CA", dialErr(t, cfg),
 		"signed by the CA "+ssh.FingerprintSHA256(otherCA.PublicKey()), "not one that known_hosts trusts for test-host", "ops/known_hosts:1")
@@ -301,12 +288,12 @@ func TestSSHHostKeyCertificate(t *testing.T) {
 func TestSSHHostKeyCertificateMissing(t *testing.T) {
 	d := newTestSSHD(t)
 	cfg := d.strict(NewMemoryHostKeys())
-	cfg.KnownHosts = knownHosts(t, "@cert-authority * "+marshalHostKey(newCA(t).PublicKey())+"\n")
+	cfg.KnownHosts = knownHosts(t, "@cert-authority * "+marshalHostKey(sshd.NewCA(t).PublicKey())+"\n")
 	wantErrIn[*HostKeyRefusedError](t, "no certificate", dialErr(t, cfg), "no host certificate", "ops/known_hosts:1")
 }
 
 func TestKnownHostsLines(t *testing.T) {
-	ca := newCA(t)
+	ca := sshd.NewCA(t)
 	caKey := marshalHostKey(ca.PublicKey())
 	key := testRSAKey
 	kh := knownHosts(t, "ctl-1 "+key+"\n@cert-authority *.example.org,[*.example.org]:* "+caKey+"\n@revoked * "+caKey+"\n")
