@@ -93,9 +93,12 @@ func newE2E(t *testing.T, opts ...sshd.Option) *e2e {
 		}
 	}
 	e.keys = strings.Join(keys, ",")
+	// The hosts' keys: h1's and h2's pinned in the inventory, h3's in the
+	// repository's known_hosts (nothing is trusted on first use).
 	e.write("cloud.yaml", `name: e2e
 profile: lab
 domain: e2e.fundament.test
+ssh_known_hosts: ssh_known_hosts
 regions:
   - name: RegionOne
     availability_zones:
@@ -116,7 +119,7 @@ regions:
 hosts:
   - name: h1
     roles: [manager, compute]
-    ssh: {address: 127.0.0.1, port: %d, user: root}
+    ssh: {address: 127.0.0.1, port: %d, user: root, host_key: %q}
     interfaces: [{name: lo}]
     networks:
       mgmt: {interface: lo, address: 127.0.0.11}
@@ -124,7 +127,7 @@ hosts:
       tunnel: {interface: lo, address: 10.250.2.11}
   - name: h2
     roles: [manager]
-    ssh: {address: 127.0.0.1, port: %d, user: root}
+    ssh: {address: 127.0.0.1, port: %d, user: root, host_key: %q}
     interfaces: [{name: lo}]
     networks:
       mgmt: {interface: lo, address: 127.0.0.12}
@@ -134,7 +137,8 @@ hosts:
     interfaces: [{name: lo}]
     networks:
       mgmt: {interface: lo, address: 127.0.0.13}
-`, e.srv["h1"].Port, e.srv["h2"].Port, e.srv["h3"].Port))
+`, e.srv["h1"].Port, hostKey(e.srv["h1"]), e.srv["h2"].Port, hostKey(e.srv["h2"]), e.srv["h3"].Port))
+	e.write("ssh_known_hosts", fmt.Sprintf("[h3]:%d %s\n", e.srv["h3"].Port, hostKey(e.srv["h3"])))
 	e.write("services/infra.yaml", `galera: {placement: {hosts: [h1]}}
 rabbitmq: {placement: {hosts: [h1]}}
 memcached: {placement: {hosts: [h1]}}

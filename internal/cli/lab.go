@@ -152,7 +152,7 @@ that a crash left half made.`,
 			if err := trustLabHostKeys(g, l); err != nil {
 				return err
 			}
-			if err := waitLabSSHNodes(ctx, g, l, wait, view.event, l.Topo.NodeNames()...); err != nil {
+			if err := waitLabSSHNodes(ctx, g, l, c, wait, view.event, l.Topo.NodeNames()...); err != nil {
 				return err
 			}
 			reachable := time.Now()
@@ -224,9 +224,11 @@ func trustLabHostKeys(g *globals, l *lab.Lab) error {
 }
 
 // waitLabSSH waits until every running node accepts the operator key over
-// SSH, verifies its recorded host key, and has finished booting; progress
-// hears each node that answers and, every second, which do not yet.
-func waitLabSSHNodes(ctx context.Context, g *globals, l *lab.Lab, limit time.Duration, progress lab.Progress, nodes ...string) error {
+// SSH, passes the host key check the engine makes (the key lab up
+// recorded, unless the repository pins or lists another), and has finished
+// booting; progress hears each node that answers and, every second, which
+// do not yet.
+func waitLabSSHNodes(ctx context.Context, g *globals, l *lab.Lab, c *model.Cloud, limit time.Duration, progress lab.Progress, nodes ...string) error {
 	if limit <= 0 {
 		return nil
 	}
@@ -235,6 +237,11 @@ func waitLabSSHNodes(ctx context.Context, g *globals, l *lab.Lab, limit time.Dur
 		return err
 	}
 	defer db.Close()
+	policy, err := newHostKeyPolicy(g, c, db, hostKeyFlags{})
+	if err != nil {
+		return err
+	}
+	hosts, switches := c.HostsByName(), c.SwitchesByName()
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	start := time.Now()
@@ -270,7 +277,16 @@ func waitLabSSHNodes(ctx context.Context, g *globals, l *lab.Lab, limit time.Dur
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = waitNodeSSH(ctx, db, labKeyPath(g.repo), l, n)
+			// The lab logs in as root on port 22, whatever the model says.
+			s := model.SSH{User: "root", Port: 22}
+			if h := hosts[n.Name]; h != nil {
+				s.Meta, s.HostKey = h.SSH.Meta, h.SSH.HostKey
+			} else if sw := switches[n.Name]; sw != nil {
+				s.Meta, s.HostKey = sw.SSH.Meta, sw.SSH.HostKey
+			}
+			cfg := policy.sshConfig(n.Name, n.Mgmt.Addr().String(), s)
+			cfg.KeyFiles, cfg.ConnectTimeout = []string{labKeyPath(g.repo)}, 2*time.Second
+			errs[i] = waitNodeSSH(ctx, cfg, l, n)
 			if errs[i] == nil {
 				mu.Lock()
 				ready[i] = true
@@ -283,16 +299,16 @@ func waitLabSSHNodes(ctx context.Context, g *globals, l *lab.Lab, limit time.Dur
 	return errors.Join(errs...)
 }
 
-func waitNodeSSH(ctx context.Context, db *state.DB, key string, l *lab.Lab, n *lab.Node) error {
+func waitNodeSSH(ctx context.Context, cfg transport.SSHConfig, l *lab.Lab, n *lab.Node) error {
 	var last error
 	for {
 		if !l.Running(n.Name) {
 			return fmt.Errorf("%s stopped while booting (%s); the end of its console:\n%s", n.Name, l.WhyNotRunning(n.Name), l.ConsoleTail(n.Name, 15))
 		}
-		conn, err := transport.DialSSH(ctx, transport.SSHConfig{
-			Host: n.Name, Address: n.Mgmt.Addr().String(), User: "root",
-			KeyFiles: []string{key}, HostKeys: db.HostKeys(), ConnectTimeout: 2 * time.Second,
-		})
+		conn, err := transport.DialSSH(ctx, cfg)
+		if transport.IsHostKeyError(err) {
+			return err // waiting will not change the key
+		}
 		if err == nil {
 			res, rerr := conn.Run(ctx, "systemctl is-system-running --wait", nil)
 			conn.Close()
@@ -443,7 +459,8 @@ func newLabSSHCmd(g *globals, f *labFlags) *cobra.Command {
 // runAttached runs c with our standard input and output and passes its
 // exit status on.
 func runAttached(g *globals, c *exec.Cmd) error {
-	c.Stdin, c.Stdout, c.Stderr = os.Stdin, g.stdout, g.stderr
+	// As it is: the command's own terminal (ssh needs it to be one).
+	c.Stdin, c.Stdout, c.Stderr = os.Stdin, g.rawOut, g.rawErr
 	err := c.Run()
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
@@ -480,14 +497,14 @@ func newLabStartCmd(g *globals, f *labFlags) *cobra.Command {
 		Short:   "Power stopped nodes on again, with their disks, and wait for SSH",
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			l, _, err := openUpLab(g, f)
+			l, c, err := openUpLab(g, f)
 			if err != nil {
 				return err
 			}
 			if err := l.Start(cmd.Context(), args...); err != nil {
 				return err
 			}
-			if err := waitLabSSHNodes(cmd.Context(), g, l, wait, nil, args...); err != nil {
+			if err := waitLabSSHNodes(cmd.Context(), g, l, c, wait, nil, args...); err != nil {
 				return err
 			}
 			fmt.Fprintf(g.stdout, "started %s\n", strings.Join(args, ", "))

@@ -18,8 +18,11 @@ import (
 // or, where lines cannot be rewritten (CI logs, files), a line at every
 // tenth of the step or every 15 seconds.
 type labView struct {
-	mu   sync.Mutex
-	w    io.Writer
+	mu sync.Mutex
+	w  io.Writer
+	// ctl, when set, takes the terminal's own control sequences (w
+	// escapes them: globals.stdout); else w does.
+	ctl  io.Writer
 	json bool
 	live bool
 	// shown: a progress line is on the terminal, to be rewritten.
@@ -44,7 +47,7 @@ const (
 )
 
 func newLabView(g *globals) *labView {
-	return &labView{w: g.stdout, json: g.json(), live: isTerminal(g.stdout)}
+	return &labView{w: g.stdout, ctl: g.rawOut, json: g.json(), live: isTerminal(g.rawOut)}
 }
 
 // isTerminal: w is a terminal that understands rewriting a line.
@@ -73,7 +76,8 @@ func (v *labView) event(e lab.Event) {
 	switch {
 	case line == "":
 	case progress && v.live:
-		fmt.Fprint(v.w, "\r\x1b[K"+line)
+		v.rewind()
+		fmt.Fprint(v.w, line)
 		v.shown = true
 	default:
 		v.clear()
@@ -119,9 +123,18 @@ func (v *labView) done() {
 
 func (v *labView) clear() {
 	if v.shown {
-		fmt.Fprint(v.w, "\r\x1b[K")
+		v.rewind()
 		v.shown = false
 	}
+}
+
+// rewind takes the cursor back to the start of a cleared line.
+func (v *labView) rewind() {
+	ctl := v.ctl
+	if ctl == nil {
+		ctl = v.w
+	}
+	fmt.Fprint(ctl, "\r\x1b[K")
 }
 
 // labEventText is an event's line: what, the stage, the time into it.

@@ -22,6 +22,7 @@ func (f *engineFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringSliceVar(&f.sshKeys, "ssh-key", nil, "private key `FILE` for SSH (default $FUNDAMENT_SSH_KEY, else the lab key .fundament/lab/id_ed25519 and ~/.ssh/id_*; ssh-agent is used too)")
 	cmd.Flags().StringVar(&f.identity, "identity", "", "age identity `FILE` for the secrets")
 	cmd.Flags().StringSliceVar(&f.components, "component", nil, "only these components (`NAME`,...) and what they depend on")
+	f.hostKeys.register(cmd)
 }
 
 func newPlanCmd(g *globals) *cobra.Command {

@@ -104,7 +104,7 @@ func runRenderSonic(g *globals, f renderSonicFlags, args []string) error {
 		return err
 	}
 	if f.out == "" {
-		_, err := g.stdout.Write(files[names[0]])
+		_, err := g.rawOut.Write(files[names[0]]) // the file, as it is
 		return err
 	}
 	type written struct {

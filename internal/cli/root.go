@@ -24,8 +24,11 @@ const (
 type globals struct {
 	repo   string
 	output string
-	stdout io.Writer
-	stderr io.Writer
+	// stdout and stderr escape control characters of text output
+	// (terminalWriter); rawOut and rawErr are the process's own, for
+	// commands that print data as it is.
+	stdout, stderr io.Writer
+	rawOut, rawErr io.Writer
 	// args is the command line (without the program name), as recorded
 	// in the state database.
 	args []string
@@ -57,20 +60,30 @@ func Execute(args []string, stdout, stderr io.Writer) int {
 	g.args = args
 	root.SetArgs(args)
 	err := root.Execute()
+	defer g.flush()
 	if err == nil {
 		return ExitOK
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil {
-			fmt.Fprintf(stderr, "error: %s\n", ee.err)
+			fmt.Fprintf(g.stderr, "error: %s\n", ee.err)
 		}
 		return ee.code
 	}
 	// Anything cobra rejects before a command runs is a usage error.
-	fmt.Fprintf(stderr, "error: %s\n", err)
-	fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", commandPath(root, args))
+	fmt.Fprintf(g.stderr, "error: %s\n", err)
+	fmt.Fprintf(g.stderr, "Run '%s --help' for usage.\n", commandPath(root, args))
 	return ExitUsage
+}
+
+// flush writes what the terminal writers hold back.
+func (g *globals) flush() {
+	for _, w := range []io.Writer{g.stdout, g.stderr} {
+		if t, ok := w.(*terminalWriter); ok {
+			t.flush()
+		}
+	}
 }
 
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
@@ -79,7 +92,9 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 }
 
 func newRootGlobals(stdout, stderr io.Writer) (*cobra.Command, *globals) {
-	g := &globals{stdout: stdout, stderr: stderr}
+	g := &globals{rawOut: stdout, rawErr: stderr}
+	g.stdout = &terminalWriter{w: stdout, json: g.json}
+	g.stderr = &terminalWriter{w: stderr}
 	root := &cobra.Command{
 		Use:   "fundament",
 		Short: "Deploy and operate a sovereign cloud from one configuration repository",

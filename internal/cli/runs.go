@@ -187,9 +187,15 @@ ends. An ID without --force must be the lock's id too.`,
 
 func newHostKeysCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:     "hostkeys",
-		Short:   "List or forget the recorded SSH host keys",
-		Long:    "The first SSH host key seen for a host is recorded and from then on enforced. After reinstalling a host, forget its key so the new one is recorded.",
+		Use:   "hostkeys",
+		Short: "List or forget the recorded SSH host keys",
+		Long: `A host's SSH host key is accepted when the inventory pins it (ssh.host_key), when a
+known_hosts file lists it or an @cert-authority there signed its certificate
+(cloud.yaml's ssh_known_hosts, --known-hosts), or when it is recorded in the state
+database: the lab records the keys it makes, and --trust-new-host-keys records the
+key of a host that nothing vouches for. This command lists the recorded keys. A
+recorded key that changes is refused; after reinstalling a host, forget its key and
+connect once with --trust-new-host-keys (or pin the new key in the inventory).`,
 		Example: examples("fundament hostkeys", "fundament hostkeys forget ctl-1"),
 		Args:    cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
@@ -230,7 +236,7 @@ func newHostKeysCmd(g *globals) *cobra.Command {
 			if err := db.ForgetHostKey(args[0]); err != nil {
 				return err
 			}
-			fmt.Fprintf(g.stdout, "forgot the host key of %s; the next connection records the key it offers\n", args[0])
+			fmt.Fprintf(g.stdout, "forgot the host key of %s; the next connection with --trust-new-host-keys records the key it offers\n", args[0])
 			return nil
 		},
 	})

@@ -186,7 +186,7 @@ This is the only command that prints a secret.`,
 			if g.json() {
 				return printJSON(g.stdout, map[string]string{"name": args[0], "value": v})
 			}
-			fmt.Fprintln(g.stdout, v)
+			fmt.Fprintln(g.rawOut, v) // the value, as it is
 			return nil
 		},
 	}

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -31,6 +30,7 @@ type engineFlags struct {
 	sshKeys    []string
 	identity   string
 	components []string
+	hostKeys   hostKeyFlags
 }
 
 // session is a loaded, valid repository with its state database, catalog
@@ -50,6 +50,8 @@ type session struct {
 	// fence, set by apply, holds the run's leases on the hosts: every
 	// transport dialled is fenced by it (lease.Set.Wrap).
 	fence *lease.Set
+	// hostKeys verifies every host's SSH host key.
+	hostKeys *hostKeyPolicy
 }
 
 // loadValid loads and validates the repository, printing its errors.
@@ -83,7 +85,12 @@ func openChecks(g *globals, f *engineFlags) (*session, error) {
 	if len(keys) == 0 {
 		keys = defaultKeys(g.repo)
 	}
-	s := &session{g: g, cloud: c, db: db, hosts: map[string]transport.Transport{}, keys: keys}
+	policy, err := newHostKeyPolicy(g, c, db, f.hostKeys)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	s := &session{g: g, cloud: c, db: db, hosts: map[string]transport.Transport{}, keys: keys, hostKeys: policy}
 	for _, r := range db.Recovered() {
 		fmt.Fprintf(g.stderr, "note: run %s was interrupted (its process is gone); this run converges from what the hosts have\n", r.ID)
 	}
@@ -193,10 +200,9 @@ func (s *session) dial(ctx context.Context, f *engineFlags, names []string) map[
 			if err != nil {
 				t = &failed{host: name, err: err}
 			} else {
-				conn, err := transport.DialSSH(ctx, transport.SSHConfig{
-					Host: name, Address: addr, Port: ssh.Port, User: ssh.User,
-					KeyFiles: s.keys, HostKeys: s.db.HostKeys(),
-				})
+				cfg := s.hostKeys.sshConfig(name, addr, ssh)
+				cfg.KeyFiles = s.keys
+				conn, err := transport.DialSSH(ctx, cfg)
 				if err != nil {
 					t = &failed{host: name, err: err}
 				} else {
@@ -221,8 +227,10 @@ func (s *session) target(name string, h *model.Host, sw *model.Switch) (string, 
 			addr, _ = s.cloud.ManagementAddress(h)
 		}
 		return addr, h.SSH, nil
+	case sw != nil && sw.SSH.Address.IsValid():
+		return sw.SSH.Address.String(), sw.SSH, nil
 	case sw != nil && sw.ManagementAddress.IsValid():
-		return sw.ManagementAddress.String(), s.cloud.Network.Fabric.SSH, nil
+		return sw.ManagementAddress.String(), sw.SSH, nil
 	case sw != nil:
 		return "", model.SSH{}, fmt.Errorf("switch %s has no management_address to reach it on", name)
 	}
@@ -258,10 +266,12 @@ func (s *session) close() {
 
 // localEnv is the environment of the steps that run on this machine
 // (Ansible playbooks), so that they reach the hosts as the engine does:
-// with the same private keys, trusting exactly the host keys recorded in
-// the state database (known_hosts in a private temporary directory,
-// removed by cleanup), with no prompt. It sets ANSIBLE_SSH_COMMON_ARGS,
-// overriding ssh_common_args of an ansible.cfg.
+// with the same private keys, trusting exactly what the engine trusts for
+// each host (its pinned, listed or recorded keys and the CAs that cover
+// it, as known_hosts lines for its address in a private temporary
+// directory, removed by cleanup), with no prompt and no first-use trust.
+// It sets ANSIBLE_SSH_COMMON_ARGS, overriding ssh_common_args of an
+// ansible.cfg.
 func (s *session) localEnv() (env []string, cleanup func(), err error) {
 	cleanup = func() {}
 	local := false
@@ -273,28 +283,26 @@ func (s *session) localEnv() (env []string, cleanup func(), err error) {
 	if !local {
 		return nil, cleanup, nil
 	}
-	recorded, err := s.db.ListHostKeys()
-	if err != nil {
-		return nil, cleanup, err
-	}
-	keyOf := map[string]string{}
-	for _, k := range recorded {
-		keyOf[k.Host] = k.Key
-	}
 	var known strings.Builder
+	seen := map[string]bool{} // the @revoked lines come with every host
 	for _, h := range s.cloud.Hosts {
-		key := keyOf[h.Name]
 		addr := h.SSH.Address.String()
 		if !h.SSH.Address.IsValid() {
 			addr, _ = s.cloud.ManagementAddress(h)
 		}
-		if key == "" || addr == "" {
+		if addr == "" {
 			continue
 		}
-		if h.SSH.Port != 0 && h.SSH.Port != 22 {
-			addr = "[" + addr + "]:" + strconv.Itoa(h.SSH.Port)
+		lines, err := s.hostKeys.knownHostsFor(h.Name, addr, h.SSH)
+		if err != nil {
+			return nil, cleanup, err
 		}
-		fmt.Fprintf(&known, "%s %s\n", addr, key)
+		for _, l := range lines {
+			if !seen[l] {
+				seen[l] = true
+				known.WriteString(l + "\n")
+			}
+		}
 	}
 	dir, err := os.MkdirTemp("", "fundament-ssh-")
 	if err != nil {

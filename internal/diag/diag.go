@@ -76,7 +76,11 @@ type Diagnostic struct {
 
 func (d Diagnostic) Pos() Pos { return Pos{File: d.File, Line: d.Line, Column: d.Column} }
 
-// String formats the diagnostic as `file:line:col: severity: message [rule]`.
+// String formats the diagnostic as `file:line:col: severity: message [rule]`,
+// on one line, with control characters of names and values escaped
+// (EscapeLine): a value cannot move the cursor, recolour the terminal or
+// forge another diagnostic. The JSON report keeps the text as it is (JSON
+// escapes it).
 func (d Diagnostic) String() string {
 	var b strings.Builder
 	b.WriteString(d.Pos().String())
@@ -89,7 +93,7 @@ func (d Diagnostic) String() string {
 		b.WriteString(d.Rule)
 		b.WriteString("]")
 	}
-	return b.String()
+	return EscapeLine(b.String())
 }
 
 // List collects diagnostics; the zero value is ready to use.

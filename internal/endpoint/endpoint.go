@@ -8,8 +8,6 @@ package endpoint
 import (
 	"fmt"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"strconv"
 
 	"github.com/fundament-cloud/fundament/internal/model"
@@ -135,7 +133,7 @@ func CACertificate(c *model.Cloud, repoDir string, secret func(string) (string, 
 	if tls.CA == "" {
 		return nil, nil
 	}
-	b, err := os.ReadFile(filepath.Join(repoDir, tls.CA))
+	b, err := model.ReadRepoFile(repoDir, tls.CA)
 	if err != nil {
 		return nil, fmt.Errorf("loadbalancer.tls.ca: %w", err)
 	}

@@ -69,16 +69,26 @@ func (l *Lab) writeIdentity(n *Node, upper string) error {
 
 // HostKey is the node's SSH host key (authorized_keys format), for the
 // engine to trust exactly that key instead of the first one it sees.
+//
+// The file lies in the node's own layer, which the node may change: it is
+// read inside that layer only (a link the node made to a file of this
+// machine is not followed) and must be one public key, so nothing else of
+// this machine is ever recorded or shown as a host key.
 func (l *Lab) HostKey(node string) (string, error) {
-	b, err := os.ReadFile(filepath.Join(l.nodeDir(node), "upper/etc/ssh/ssh_host_ed25519_key.pub"))
+	upper, err := os.OpenRoot(filepath.Join(l.nodeDir(node), "upper"))
 	if err != nil {
 		return "", fmt.Errorf("host key of %s: %w", node, err)
 	}
-	f := strings.Fields(string(b))
-	if len(f) < 2 {
-		return "", fmt.Errorf("host key of %s: malformed", node)
+	defer upper.Close()
+	b, err := upper.ReadFile("etc/ssh/ssh_host_ed25519_key.pub")
+	if err != nil {
+		return "", fmt.Errorf("host key of %s: %w", node, err)
 	}
-	return f[0] + " " + f[1], nil
+	key, _, _, _, err := ssh.ParseAuthorizedKey(b)
+	if _, cert := key.(*ssh.Certificate); err != nil || cert {
+		return "", fmt.Errorf("host key of %s: /etc/ssh/ssh_host_ed25519_key.pub is not an SSH public key", node)
+	}
+	return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(key))), nil
 }
 
 func newHostKey(comment string) (priv, pub []byte, err error) {

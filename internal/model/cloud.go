@@ -22,6 +22,10 @@ type CloudSpec struct {
 	DNSServers []netip.Addr `yaml:"dns_servers"`
 	// SyslogServers receive the switches' and hosts' logs.
 	SyslogServers []netip.Addr `yaml:"syslog_servers"`
+	// SSHKnownHosts is a known_hosts file of the repository (plain host
+	// keys, @cert-authority and @revoked lines) that vouches for the keys
+	// of hosts and switches without a pinned ssh.host_key.
+	SSHKnownHosts string `yaml:"ssh_known_hosts"`
 }
 
 // Region is an OpenStack region.

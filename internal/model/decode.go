@@ -455,7 +455,13 @@ func (d *decoder) structure(n *yaml.Node, v reflect.Value) {
 		meta.Pos = d.pos(n)
 	}
 	if n.Kind != yaml.MappingNode {
-		d.errorf(n, RuleType, "%s: expected a mapping (key: value lines), got %s", d.where(), describeNode(n))
+		got := describeNode(n)
+		if len(d.path) == 0 {
+			// A whole file that is not a mapping may not be YAML at all:
+			// name its kind, quote none of it.
+			got = describeKind(n)
+		}
+		d.errorf(n, RuleType, "%s: expected a mapping (key: value lines), got %s", d.where(), got)
 		return
 	}
 	var present uint64 // bit i: info.ordered[i] has a value
@@ -580,24 +586,40 @@ func describeNode(n *yaml.Node) string {
 	case yaml.SequenceNode:
 		return "a list"
 	case yaml.ScalarNode:
-		kind := "string"
-		switch n.Tag {
-		case "!!int":
-			kind = "integer"
-		case "!!float":
-			kind = "number"
-		case "!!bool":
-			kind = "boolean"
-		case "!!null":
+		if n.Tag == "!!null" {
 			return "nothing (null)"
 		}
 		v := n.Value
 		if len(v) > 40 {
 			v = v[:40] + "..."
 		}
-		return fmt.Sprintf("%s %q", kind, v)
+		return fmt.Sprintf("%s %q", scalarKind(n), v)
 	}
 	return "something else"
+}
+
+// describeKind names the kind of n without quoting it.
+func describeKind(n *yaml.Node) string {
+	n = resolveOrSelf(n)
+	if n.Kind == yaml.ScalarNode && n.Tag != "!!null" {
+		if k := scalarKind(n); k != "integer" {
+			return "a " + k
+		}
+		return "an integer"
+	}
+	return describeNode(n)
+}
+
+func scalarKind(n *yaml.Node) string {
+	switch n.Tag {
+	case "!!int":
+		return "integer"
+	case "!!float":
+		return "number"
+	case "!!bool":
+		return "boolean"
+	}
+	return "string"
 }
 
 // cleanParseError strips the echo of the input that netip adds

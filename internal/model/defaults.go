@@ -106,6 +106,17 @@ func applyDefaults(c *Cloud) {
 	if n.Fabric.SSH.Port == 0 {
 		n.Fabric.SSH.Port = DefaultSSHPort
 	}
+	for _, sw := range n.Switches {
+		if sw == nil {
+			continue
+		}
+		if sw.SSH.User == "" {
+			sw.SSH.User = n.Fabric.SSH.User
+		}
+		if sw.SSH.Port == 0 {
+			sw.SSH.Port = n.Fabric.SSH.Port
+		}
+	}
 	for _, ln := range n.Networks {
 		if ln == nil {
 			continue

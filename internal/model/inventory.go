@@ -88,6 +88,10 @@ type SSH struct {
 	// Address overrides the management address for SSH (a jump address,
 	// a NAT). Default: the host's address on the management network.
 	Address netip.Addr `yaml:"address"`
+	// HostKey pins the public key the host's sshd presents (authorized_keys
+	// format, "ssh-ed25519 AAAA..."): only it is accepted. Per host or
+	// switch only, never in defaults.
+	HostKey string `yaml:"host_key"`
 }
 
 // BMC is the host's baseboard management controller.

@@ -58,16 +58,37 @@ type Cloud struct {
 	ServiceFiles map[string]string
 }
 
-// Load reads the configuration repository in dir. It returns the model
-// (as complete as the files allow) and every problem found while reading;
-// it does not run semantic checks (package validate does).
+// Load reads the configuration repository in dir, never outside it (see
+// OpenRepo). It returns the model (as complete as the files allow) and
+// every problem found while reading; it does not run semantic checks
+// (package validate does).
 func Load(dir string) (*Cloud, *diag.List) {
-	return LoadFS(os.DirFS(dir))
+	root, err := os.OpenRoot(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		// Every file is missing, and reported so.
+		return LoadFS(emptyFS{})
+	case err != nil:
+		d := &diag.List{}
+		d.Errorf(diag.Pos{File: "."}, RuleReadError, "cannot open the repository: %s", CleanFSError(err))
+		c := &Cloud{ServiceFiles: map[string]string{}}
+		applyDefaults(c)
+		return c, d
+	}
+	defer root.Close()
+	return LoadFS(root.FS())
+}
+
+// emptyFS is a file system without files.
+type emptyFS struct{}
+
+func (emptyFS) Open(name string) (fs.File, error) {
+	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 }
 
 // LoadFS is Load over a file system, for tests and fuzzing. It reads
-// several files at once, so fsys must allow concurrent use (os.DirFS and
-// fstest.MapFS do).
+// several files at once, so fsys must allow concurrent use (os.Root's FS,
+// os.DirFS and fstest.MapFS do).
 func LoadFS(fsys fs.FS) (*Cloud, *diag.List) {
 	l := &loader{fsys: fsys, diags: &diag.List{}, budget: maxAliasNodes}
 	c := &Cloud{ServiceFiles: map[string]string{}}
@@ -189,7 +210,7 @@ func (l *loader) yamlFiles(dir string) []string {
 			if errors.Is(err, fs.ErrNotExist) && p == dir {
 				return fs.SkipAll
 			}
-			l.diags.Errorf(diag.Pos{File: p}, RuleReadError, "cannot read: %s", cleanFSError(err))
+			l.diags.Errorf(diag.Pos{File: p}, RuleReadError, "cannot read: %s", CleanFSError(err))
 			if d != nil && d.IsDir() {
 				return fs.SkipDir
 			}
@@ -223,7 +244,7 @@ func (l *loader) yamlFiles(dir string) []string {
 		return nil
 	})
 	if err != nil {
-		l.diags.Errorf(diag.Pos{File: dir}, RuleReadError, "cannot read: %s", cleanFSError(err))
+		l.diags.Errorf(diag.Pos{File: dir}, RuleReadError, "cannot read: %s", CleanFSError(err))
 	}
 	sort.Strings(files)
 	return files
@@ -243,9 +264,9 @@ func (l *loader) parse(name string, required bool, diags *diag.List) *yaml.Node 
 			// Listed by yamlFiles, so the name exists: a dangling link.
 			diags.Errorf(diag.Pos{File: name}, RuleReadError, "cannot read: it does not exist (a broken symbolic link?)")
 		case errors.Is(err, syscall.ELOOP):
-			diags.Errorf(diag.Pos{File: name}, RuleReadError, "cannot read: %s (a loop of symbolic links)", cleanFSError(err))
+			diags.Errorf(diag.Pos{File: name}, RuleReadError, "cannot read: %s (a loop of symbolic links)", CleanFSError(err))
 		default:
-			diags.Errorf(diag.Pos{File: name}, RuleReadError, "cannot read: %s", cleanFSError(err))
+			diags.Errorf(diag.Pos{File: name}, RuleReadError, "cannot read: %s", CleanFSError(err))
 		}
 		return nil
 	}
@@ -262,13 +283,13 @@ func (l *loader) parse(name string, required bool, diags *diag.List) *yaml.Node 
 	}
 	f, err := l.fsys.Open(name)
 	if err != nil {
-		diags.Errorf(diag.Pos{File: name}, RuleReadError, "cannot read: %s", cleanFSError(err))
+		diags.Errorf(diag.Pos{File: name}, RuleReadError, "cannot read: %s", CleanFSError(err))
 		return nil
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
 	if err != nil {
-		diags.Errorf(diag.Pos{File: name}, RuleReadError, "cannot read: %s", cleanFSError(err))
+		diags.Errorf(diag.Pos{File: name}, RuleReadError, "cannot read: %s", CleanFSError(err))
 		return nil
 	}
 	if len(data) > MaxFileSize {
@@ -424,13 +445,4 @@ func tabIndent(data []byte, from int) (line, col int) {
 		}
 	}
 	return 0, 0
-}
-
-// cleanFSError drops the path from fs errors; the diagnostic names the file.
-func cleanFSError(err error) string {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err.Error()
-	}
-	return err.Error()
 }

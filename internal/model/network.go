@@ -52,6 +52,9 @@ type Switch struct {
 	// switch); both switches of a pair name each other. An 802.3ad bond
 	// of a host may span the two switches of a pair.
 	MCLAGPeer string `yaml:"mclag_peer"`
+	// SSH overrides fabric.ssh for this switch: user, port, address (else
+	// its management_address), and its pinned host_key.
+	SSH SSH `yaml:"ssh"`
 }
 
 // Cable connects two ports: switch to switch, or switch to host interface.

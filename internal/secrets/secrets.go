@@ -17,6 +17,8 @@ import (
 
 	"filippo.io/age"
 	"filippo.io/age/armor"
+
+	"github.com/fundament-cloud/fundament/internal/model"
 )
 
 const (
@@ -121,6 +123,17 @@ func (s *Store) RecipientsPath() string { return filepath.Join(s.dir, Recipients
 // The name is not validated.
 func (s *Store) SecretPath(name string) string { return filepath.Join(s.dir, name+FileExt) }
 
+// readRepoFile reads a file of the store's directory without leaving the
+// repository (a secret linked to a file outside it, an identity say, is
+// refused, and nothing of it ends in an error message).
+func (s *Store) readRepoFile(path string) ([]byte, error) {
+	rel, err := filepath.Rel(s.repoDir, path)
+	if err != nil {
+		return nil, err
+	}
+	return model.ReadRepoFile(s.repoDir, filepath.ToSlash(rel))
+}
+
 // List returns the sorted names of the secrets present in the repository.
 // It does not decrypt anything and does not need the identity. A missing
 // secrets directory yields an empty list.
@@ -163,7 +176,7 @@ func (s *Store) Get(name string) (string, error) {
 		return "", fmt.Errorf("secrets: %w", err)
 	}
 	path := s.SecretPath(name)
-	data, err := os.ReadFile(path)
+	data, err := s.readRepoFile(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return "", fmt.Errorf("secrets: secret %q not found: %s does not exist (run generate first): %w", name, path, fs.ErrNotExist)
@@ -356,7 +369,7 @@ func toRecipients(rs []*age.X25519Recipient) []age.Recipient {
 // error wrapping fs.ErrNotExist.
 func (s *Store) readRecipients() ([]*age.X25519Recipient, error) {
 	path := s.RecipientsPath()
-	data, err := os.ReadFile(path)
+	data, err := s.readRepoFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("secrets: reading recipients: %w", err)
 	}

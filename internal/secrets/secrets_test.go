@@ -668,3 +668,31 @@ func TestRedactor(t *testing.T) {
 		t.Error("Redactor of empty values changed input")
 	}
 }
+
+// A secret linked to a file outside the repository (the identity, say) is
+// not read, and nothing of that file appears in the error.
+func TestSecretLinkedOutsideRefused(t *testing.T) {
+	testEnv(t)
+	repo := t.TempDir()
+	s := openStore(t, Options{RepoDir: repo, CloudName: "c"})
+	if _, _, err := s.Generate(testSpecs[:1], nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(s.IdentityPath(), s.SecretPath("evil")); err != nil {
+		t.Skipf("cannot create symbolic links here: %v", err)
+	}
+	_, err := s.Get("evil")
+	if err == nil || !strings.Contains(err.Error(), "leads out of the repository") {
+		t.Errorf("Get of a secret linked outside = %v, want it refused", err)
+	}
+	if err != nil && strings.Contains(err.Error(), "AGE-SECRET-KEY") {
+		t.Errorf("the error quotes the identity: %v", err)
+	}
+	// A link inside the repository still works.
+	if err := os.Symlink("db-root.age", s.SecretPath("alias")); err != nil {
+		t.Fatal(err)
+	}
+	if a, err := s.Get("alias"); err != nil || a != getAll(t, s, []string{"db-root"})["db-root"] {
+		t.Errorf("Get of a link inside the repository: %v", err)
+	}
+}

@@ -29,8 +29,9 @@ func (e *HostKeyConflictError) Error() string {
 		e.Host, e.Recorded, e.Offered, e.Host)
 }
 
-// HostKeys returns the database as a transport.HostKeyStore: trust on
-// first use, the first key recorded for a host wins.
+// HostKeys returns the database as a transport.HostKeyStore: the keys of
+// hosts that no pin or known_hosts file covers, recorded by the lab or by
+// --trust-new-host-keys; the first key recorded for a host wins.
 func (db *DB) HostKeys() transport.HostKeyStore { return hostKeys{db} }
 
 type hostKeys struct{ db *DB }
@@ -87,8 +88,8 @@ func (h hostKeys) Record(host, key string) error {
 }
 
 // ForgetHostKey drops the recorded key of host, so that the next
-// connection records whatever key the host offers. Forgetting a host
-// without a key is not an error.
+// connection with --trust-new-host-keys records the key the host offers.
+// Forgetting a host without a key is not an error.
 func (db *DB) ForgetHostKey(host string) error {
 	if _, err := db.sql.Exec(`DELETE FROM host_keys WHERE host = ?`, host); err != nil {
 		return fmt.Errorf("state: forgetting the host key of %s: %w", host, err)

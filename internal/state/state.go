@@ -48,7 +48,7 @@
 //	(*DB).ForgetApplied(host, resource) error
 //	(*DB).Applied(host) (map[string]string, error)
 //
-//	(*DB).HostKeys() transport.HostKeyStore first seen wins
+//	(*DB).HostKeys() transport.HostKeyStore recorded keys; first recorded wins
 //	(*DB).ForgetHostKey(host) error
 //	(*DB).ListHostKeys() ([]HostKey, error)
 //

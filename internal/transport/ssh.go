@@ -35,9 +35,27 @@ type SSHConfig struct {
 	// The keys of the ssh-agent at $SSH_AUTH_SOCK, if set, are tried after
 	// them.
 	KeyFiles []string
-	// HostKeys is required: the first key a host offers is recorded, and
-	// from then on only that key is accepted.
+	// HostKey pins the host's public key (authorized_keys format: the
+	// inventory's ssh.host_key): only it is accepted. HostKeyFrom says
+	// where it is pinned, for messages.
+	HostKey, HostKeyFrom string
+	// KnownHosts are known_hosts entries (plain keys, @cert-authority,
+	// @revoked), for hosts without a pinned key. An entry covers the host
+	// when its patterns match Host, Address or one of HostNames.
+	KnownHosts *KnownHosts
+	// HostNames are further names of the host in known_hosts files and
+	// in its certificate's principals (its FQDN).
+	HostNames []string
+	// HostKeys is required: the keys recorded for hosts that neither a
+	// pin nor KnownHosts covers (the lab's keys, keys trusted on first
+	// use).
 	HostKeys HostKeyStore
+	// TrustNewHostKeys accepts the key of a host that no source knows and
+	// records it in HostKeys; without it, such a host is refused
+	// (*UnknownHostKeyError). OnNewHostKey, when set, is told of each key
+	// trusted so.
+	TrustNewHostKeys bool
+	OnNewHostKey     func(host, address string, key ssh.PublicKey)
 	// ConnectTimeout bounds the TCP connect plus the SSH handshake;
 	// default 10s.
 	ConnectTimeout time.Duration
@@ -135,7 +153,9 @@ func (c *sshConn) reason() error {
 // DialSSH validates cfg, loads the keys and connects. Errors: a
 // *UnreachableError when the host cannot be reached (refused, timed out,
 // no route, connection dropped during the handshake), an *AuthError when
-// it refuses our keys, a *HostKeyMismatchError when its host key changed.
+// it refuses our keys, a *HostKeyMismatchError when its host key changed,
+// an *UnknownHostKeyError when nothing vouches for its key, a
+// *HostKeyRefusedError for a revoked key or an untrusted certificate.
 func DialSSH(ctx context.Context, cfg SSHConfig) (*SSH, error) {
 	if cfg.Address == "" {
 		return nil, errors.New("ssh: no address")
@@ -161,14 +181,17 @@ func DialSSH(ctx context.Context, cfg SSHConfig) (*SSH, error) {
 	if cfg.MaxSessions <= 0 {
 		cfg.MaxSessions = defaultMaxSessions
 	}
+	checker, err := newHostKeyChecker(cfg)
+	if err != nil {
+		return nil, err
+	}
 	s := &SSH{
 		cfg:      cfg,
 		addr:     net.JoinHostPort(cfg.Address, strconv.Itoa(cfg.Port)),
-		checker:  &hostKeyChecker{host: cfg.Host, store: cfg.HostKeys},
+		checker:  checker,
 		sem:      make(chan struct{}, cfg.MaxSessions),
 		dialLock: make(chan struct{}, 1),
 	}
-	s.checker.address = s.addr
 	for _, f := range cfg.KeyFiles {
 		signer, err := loadKeyFile(f)
 		if err != nil {
@@ -294,15 +317,12 @@ func (s *SSH) dial(ctx context.Context) (*sshConn, error) {
 	// A cancelled context aborts the handshake too.
 	stop := context.AfterFunc(dctx, func() { nc.SetDeadline(time.Unix(1, 0)) })
 
-	algos := firstUseHostKeyAlgos
-	rec, err := s.checker.recorded()
+	// What vouches for the host decides which key types to ask for.
+	trust, err := s.checker.trusted()
 	if err != nil {
 		stop()
 		nc.Close()
 		return nil, err
-	}
-	if rec != nil {
-		algos = hostKeyAlgosFor(rec)
 	}
 
 	var agentConn net.Conn
@@ -326,8 +346,8 @@ func (s *SSH) dial(ctx context.Context) (*sshConn, error) {
 	config := &ssh.ClientConfig{
 		User:              s.cfg.User,
 		Auth:              []ssh.AuthMethod{ssh.PublicKeysCallback(signers)},
-		HostKeyCallback:   s.checker.check,
-		HostKeyAlgorithms: algos,
+		HostKeyCallback:   s.checker.callback(trust),
+		HostKeyAlgorithms: trust.algorithms(),
 	}
 	cc, chans, reqs, err := ssh.NewClientConn(nc, s.addr, config)
 	if !stop() {
@@ -339,14 +359,18 @@ func (s *SSH) dial(ctx context.Context) (*sshConn, error) {
 	}
 	if err != nil {
 		var mismatch *HostKeyMismatchError
+		var unknown *UnknownHostKeyError
+		var refused *HostKeyRefusedError
 		var nego *ssh.AlgorithmNegotiationError
 		switch {
 		case errors.As(err, &mismatch):
 			return nil, mismatch
-		case rec != nil && errors.As(err, &nego) && nego.What == "host key":
-			return nil, &HostKeyMismatchError{Host: s.cfg.Host, Address: s.addr,
-				Recorded: ssh.FingerprintSHA256(rec),
-				Offered:  fmt.Sprintf("no %s key (it offers %s)", rec.Type(), strings.Join(nego.RequestedAlgorithms, ", "))}
+		case errors.As(err, &unknown):
+			return nil, unknown
+		case errors.As(err, &refused):
+			return nil, refused
+		case trust.source != sourceNone && errors.As(err, &nego) && nego.What == "host key":
+			return nil, s.checker.noCommonKey(trust, nego.RequestedAlgorithms)
 		case strings.Contains(err.Error(), "unable to authenticate"):
 			return nil, &AuthError{Host: s.cfg.Host, User: s.cfg.User, Err: err}
 		case isNetworkError(err):

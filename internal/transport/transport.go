@@ -43,12 +43,12 @@ func (e *UnreachableError) Error() string {
 }
 func (e *UnreachableError) Unwrap() error { return e.Err }
 
-// HostKeyStore remembers SSH host keys: the first key seen for a host is
-// recorded, and from then on only that key is accepted (package state
-// implements it in SQLite).
+// HostKeyStore remembers SSH host keys recorded for hosts that no pin or
+// known_hosts file covers: keys the lab made, and keys trusted on first
+// use (SSHConfig.TrustNewHostKeys). Package state implements it in SQLite.
 type HostKeyStore interface {
 	// Lookup returns the recorded key (in authorized_keys format) for host.
 	Lookup(host string) (key string, ok bool, err error)
-	// Record stores the first key seen for host.
+	// Record stores the key of a host that has none recorded.
 	Record(host, key string) error
 }

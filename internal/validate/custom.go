@@ -81,6 +81,9 @@ func checkCustom(ck *checker) {
 		playbooks := newSeen(ck.d, "playbook")
 		for _, p := range set.Playbooks {
 			playbooks.add(p.Name, p.At("name"))
+			if p.Playbook != "" && (strings.HasPrefix(p.Playbook, "/") || strings.HasPrefix(path.Clean(p.Playbook), "..")) {
+				ck.d.Errorf(p.At("playbook"), RuleCustomInvalid, "playbook %q must be a path inside the repository, relative to its root", p.Playbook)
+			}
 		}
 	}
 }

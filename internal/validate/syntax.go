@@ -146,6 +146,14 @@ func checkInvalidValues(ck *checker) {
 			}
 		}
 	}
+	if f := &c.Network.Fabric; f.SSH.Has("port") {
+		port(f.SSH.Port, f.SSH.At("port"))
+	}
+	for _, sw := range c.Network.Switches {
+		if sw.SSH.Has("port") {
+			port(sw.SSH.Port, sw.SSH.At("port"))
+		}
+	}
 	sv := &c.Services
 	nova := &sv.OpenStack.Nova
 	if nova.Has("cpu_allocation_ratio") && nova.CPUAllocationRatio <= 0 {

@@ -7,7 +7,6 @@ package validate
 
 import (
 	"io/fs"
-	"os"
 	"sort"
 
 	"github.com/fundament-cloud/fundament/internal/diag"
@@ -74,6 +73,13 @@ func ValidateFS(c *model.Cloud, fsys fs.FS) *diag.List {
 // and the later stages make.
 func Check(dir string) (*model.Cloud, *diag.List) {
 	c, d := model.Load(dir)
-	d.Append(ValidateFS(c, os.DirFS(dir)))
+	// The files the model names are read inside the repository only, as
+	// the model's own (model.OpenRepo).
+	var fsys fs.FS
+	if root, err := model.OpenRepo(dir); err == nil {
+		defer root.Close()
+		fsys = root.FS()
+	}
+	d.Append(ValidateFS(c, fsys))
 	return c, d
 }

@@ -6,7 +6,6 @@ package custom
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -86,7 +85,7 @@ func baseResources(in *catalog.Input, set *model.CustomSet) ([]resource.Resource
 			}
 			file.Content, file.Secret = []byte(v), true
 		case f.Source != "":
-			data, err := os.ReadFile(filepath.Join(in.RepoDir, f.Source))
+			data, err := model.ReadRepoFile(in.RepoDir, f.Source)
 			if err != nil {
 				return nil, fmt.Errorf("custom set %s: file %s: reading source: %w", set.Name, f.Path, err)
 			}
@@ -231,11 +230,9 @@ func playbookItem(in *catalog.Input, set *model.CustomSet, pb *model.CustomPlayb
 		names = append(names, h.Name)
 	}
 	sort.Strings(names)
-	playbook := pb.Playbook
-	if !filepath.IsAbs(playbook) {
-		playbook = filepath.Join(in.RepoDir, playbook)
-	}
-	content, err := os.ReadFile(playbook)
+	// Read inside the repository only (ansible-playbook reads it again).
+	content, err := model.ReadRepoFile(in.RepoDir, pb.Playbook)
+	playbook := filepath.Join(in.RepoDir, filepath.FromSlash(pb.Playbook))
 	if err != nil {
 		return nil, fmt.Errorf("custom set %s: playbook %s: %w", set.Name, pb.Name, err)
 	}

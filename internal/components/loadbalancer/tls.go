@@ -3,12 +3,11 @@ package loadbalancer
 import (
 	cryptotls "crypto/tls"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/fundament-cloud/fundament/internal/catalog"
 	"github.com/fundament-cloud/fundament/internal/endpoint"
+	"github.com/fundament-cloud/fundament/internal/model"
 	"github.com/fundament-cloud/fundament/internal/secrets"
 )
 
@@ -51,7 +50,7 @@ func certificateBundle(in *catalog.Input) ([]byte, error) {
 		}
 		return bundle(cert, key), nil
 	}
-	cert, err := os.ReadFile(filepath.Join(in.RepoDir, tls.Certificate))
+	cert, err := model.ReadRepoFile(in.RepoDir, tls.Certificate)
 	if err != nil {
 		return nil, fmt.Errorf("loadbalancer.tls.certificate: %w", err)
 	}

@@ -12,6 +12,7 @@
 //	// ssh -i srv.ClientKeyFile -p srv.Port root@127.0.0.1
 //	srv.Stop()       // the host goes down (connections are cut)
 //	srv.NewHostKey() // reinstalled: a new host key from the next start
+//	srv.Certify(ca, "h1.example.org") // presents a host certificate from the next start
 //	srv.Restart()    // and up again, on the same port
 package sshd
 
@@ -194,7 +195,43 @@ func (s *Server) NewHostKey() {
 	if err := os.WriteFile(key+".pub", ssh.MarshalAuthorizedKey(pub), 0o644); err != nil {
 		s.t.Fatal(err)
 	}
+	if err := os.Remove(s.certFile()); err != nil && !os.IsNotExist(err) {
+		s.t.Fatal(err)
+	}
 }
+
+// NewCA returns a new SSH host CA (an ed25519 signer) for Certify.
+func NewCA(t testing.TB) ssh.Signer {
+	t.Helper()
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := ssh.NewSignerFromKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// Certify signs the server's host key with ca as a host certificate for
+// principals; from the next Restart the server presents it (sshd's
+// HostCertificate). NewHostKey drops the certificate.
+func (s *Server) Certify(ca ssh.Signer, principals ...string) {
+	s.t.Helper()
+	cert := &ssh.Certificate{
+		Key: s.HostKey(), CertType: ssh.HostCert, KeyId: strings.Join(principals, ","),
+		ValidPrincipals: principals, ValidBefore: ssh.CertTimeInfinity,
+	}
+	if err := cert.SignCert(rand.Reader, ca); err != nil {
+		s.t.Fatal(err)
+	}
+	if err := os.WriteFile(s.certFile(), ssh.MarshalAuthorizedKey(cert), 0o644); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+func (s *Server) certFile() string { return filepath.Join(s.Dir, "host_ed25519-cert.pub") }
 
 // HostKey returns the server's current public host key (the one the
 // next start uses, after NewHostKey).
@@ -255,6 +292,9 @@ LogLevel INFO
 SetEnv SHLVL=1
 %s
 `, s.Addr, filepath.Join(s.Dir, "host_ed25519"), filepath.Join(s.Dir, "authorized_keys"), s.extra)
+	if _, err := os.Stat(s.certFile()); err == nil {
+		conf += "HostCertificate " + s.certFile() + "\n"
+	}
 	if err := os.WriteFile(cfg, []byte(conf), 0o644); err != nil {
 		return err
 	}
