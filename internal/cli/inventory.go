@@ -116,7 +116,7 @@ func buildInventory(c *model.Cloud) inventoryJSON {
 			SSHUser: h.SSH.User, SSHPort: h.SSH.Port, Labels: h.Labels, Services: services, File: h.File,
 		})
 	}
-	asns := validate.EffectiveASNs(c)
+	asns := c.EffectiveASNs()
 	for _, s := range c.Network.Switches {
 		inv.Switches = append(inv.Switches, switchJSON{
 			Name: s.Name, Role: string(s.Role), HWSKU: s.HWSKU, Rack: s.Rack, Loopback: s.Loopback.String(), ASN: asns[s.Name],
