@@ -54,9 +54,9 @@ management, NTP, syslog and DNS. docs/sonic.md describes every table.
                  table, the rows to add (+), change (~) and remove (-). Only the
                  tables Fundament manages are compared.
 
-Exit status: 0 success; with --diff 0 no differences, 2 differences (like
-Terraform's -detailed-exitcode); 1 error (an invalid repository, an unknown switch,
-an unreadable current file).`,
+Exit status: 0 success; with --diff 0 no differences, 3 differences (as plan
+--detailed-exitcode); 1 error (an invalid repository, an unknown switch, an
+unreadable current file); 2 a usage error.`,
 		Example: examples(
 			"fundament render sonic --repo examples/lab --out /tmp/sonic",
 			"fundament render sonic leaf-1 > config_db.json",

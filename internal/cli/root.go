@@ -12,12 +12,13 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// Exit codes, as documented in the README: scripts and CI depend on them.
+// Exit codes, as documented in the README: scripts and CI depend on them,
+// so each means one thing.
 const (
 	ExitOK      = 0
-	ExitNotOK   = 1 // the thing checked is not OK: invalid config, failed run
+	ExitNotOK   = 1 // an error, or the thing checked is not OK: invalid config, failed run
 	ExitUsage   = 2 // the command line itself is wrong
-	ExitChanges = 2 // --detailed-exitcode: the plan has changes (later issues)
+	ExitChanges = 3 // plan --detailed-exitcode, render sonic --diff: there are changes
 )
 
 // globals are the flags every command shares.
@@ -85,7 +86,11 @@ func newRootGlobals(stdout, stderr io.Writer) (*cobra.Command, *globals) {
 		Short: "Deploy and operate a sovereign cloud from one configuration repository",
 		Long: `Fundament deploys and operates the infrastructure layer of a sovereign cloud
 (OpenStack, Ceph, OVN, a SONiC leaf-spine fabric, Kubernetes) from one
-declarative configuration repository.`,
+declarative configuration repository.
+
+Exit status: 0 success; 1 an error, or what was checked is not OK (an invalid
+configuration, a failed run, an unhealthy cloud); 2 a usage error (the command line
+is wrong); 3 there are changes (plan --detailed-exitcode, render sonic --diff).`,
 		Example: `  fundament init --template lab mycloud
   fundament validate --repo mycloud
   fundament inventory --repo mycloud -o json`,
