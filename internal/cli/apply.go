@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fundament-cloud/fundament/internal/engine"
+	"github.com/fundament-cloud/fundament/internal/plan"
 	"github.com/fundament-cloud/fundament/internal/state"
 )
 
@@ -81,13 +82,14 @@ Exit status: 0 when everything was applied, 1 otherwise.`,
 	cmd.Flags().BoolVar(&autoApprove, "auto-approve", false, "apply without asking for confirmation")
 	cmd.Flags().IntVar(&retries, "retries", 2, "retries of an action after a transient failure (connection lost, dpkg lock)")
 	cmd.Flags().DurationVar(&timeout, "action-timeout", 10*time.Minute, "time limit of one action")
-	return cmd
+	return offers(cmd, "json")
 }
 
-// confirm asks the operator; without a terminal it refuses: a change
+// confirm asks the operator; without a terminal, or with -o json (whose
+// output shows no plan and takes no question), it refuses: a change
 // nobody reviewed is the surprise operators do not want.
 func confirm(g *globals) error {
-	if fi, err := os.Stdin.Stat(); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+	if fi, err := os.Stdin.Stat(); g.json() || err != nil || fi.Mode()&os.ModeCharDevice == 0 {
 		return errors.New("refusing to apply a plan nobody reviewed: pass --auto-approve, or save a plan with 'fundament plan -out FILE' and apply that")
 	}
 	fmt.Fprint(g.stdout, "\nApply these changes? Only 'yes' will be accepted: ")
@@ -162,12 +164,17 @@ type progress struct {
 
 func newProgress(g *globals) *progress { return &progress{g: g, json: g.json(), w: g.stdout} }
 
+// jsonLine writes v as one line of apply's JSON stream.
+func (p *progress) jsonLine(v any) {
+	b, _ := json.Marshal(v)
+	fmt.Fprintf(p.w, "%s\n", b)
+}
+
 func (p *progress) event(e engine.Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.json {
-		b, _ := json.Marshal(e)
-		fmt.Fprintf(p.w, "%s\n", b)
+		p.jsonLine(e)
 		return
 	}
 	switch e.Type {
@@ -188,12 +195,27 @@ func (p *progress) event(e engine.Event) {
 	}
 }
 
-func (p *progress) summary(runID string, sum *engine.Summary, line string) {
+// changeCount is the number of actions a plan's counts add up to.
+func changeCount(c plan.Counts) int { return c.Create + c.Update + c.Delete + c.Run + c.Restart }
+
+// newApplySummary is apply's JSON summary of a run of changes actions.
+func newApplySummary(runID string, changes int, sum *engine.Summary, line string) applySummary {
+	s := applySummary{Type: "summary", Run: runID, OK: sum.OK(), Cancelled: sum.Cancelled, Changes: changes,
+		Summary: line, Results: sum.Results, HostsSkipped: sum.HostsSkipped}
+	if s.Results == nil {
+		s.Results = []engine.Result{}
+	}
+	if s.HostsSkipped == nil {
+		s.HostsSkipped = []string{}
+	}
+	return s
+}
+
+func (p *progress) summary(runID string, changes int, sum *engine.Summary, line string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.json {
-		b, _ := json.Marshal(map[string]any{"type": "summary", "run": runID, "ok": sum.OK(), "cancelled": sum.Cancelled, "summary": line, "results": sum.Results})
-		fmt.Fprintf(p.w, "%s\n", b)
+		p.jsonLine(newApplySummary(runID, changes, sum, line))
 		return
 	}
 	fmt.Fprintf(p.w, "\nApply %s: %s.\n", map[bool]string{true: "complete", false: "incomplete"}[sum.OK()], line)

@@ -104,7 +104,8 @@ func runApply(ctx context.Context, g *globals, f *engineFlags, req applyRequest)
 			return fmt.Errorf("%d host(s) could not be observed: %s", c.Unreachable, strings.Join(unreachable(p), "; "))
 		}
 		if g.json() {
-			return printJSON(g.stdout, map[string]any{"type": "summary", "changes": 0, "ok": true})
+			newProgress(g).jsonLine(newApplySummary("", 0, &engine.Summary{}, "no changes: every host has its desired state"))
+			return nil
 		}
 		if saved != nil {
 			fmt.Fprintln(g.stdout, "No changes. Every host has its desired state.")
@@ -144,7 +145,7 @@ func runApply(ctx context.Context, g *globals, f *engineFlags, req applyRequest)
 	}
 	line := summaryLine(sum)
 	s.db.FinishRun(run.ID, status, line)
-	view.summary(run.ID, sum, line)
+	view.summary(run.ID, changeCount(p.Counts()), sum, line)
 	if !sum.OK() {
 		return notOK()
 	}

@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/fundament-cloud/fundament/internal/diag"
 	"github.com/fundament-cloud/fundament/internal/model"
 	"github.com/fundament-cloud/fundament/internal/validate"
 )
@@ -49,7 +48,7 @@ type serviceJSON struct {
 }
 
 func newInventoryCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	return offers(&cobra.Command{
 		Use:   "inventory",
 		Short: "Show the hosts, their roles and the services placed on each",
 		Long: `Inventory shows every host with its roles, rack, management address and the
@@ -62,12 +61,7 @@ must be valid; run 'fundament validate' to see why it is not.`,
 		RunE: func(*cobra.Command, []string) error {
 			c, diags := validate.Check(g.repo)
 			if diags.HasErrors() {
-				for _, d := range diags.Items() {
-					if d.Severity == diag.Error {
-						fmt.Fprintln(g.stderr, d.String())
-					}
-				}
-				return &exitError{code: ExitNotOK, err: fmt.Errorf("the configuration in %s is invalid; fix the errors above", g.repo)}
+				return invalidConfig(g, diags, fmt.Sprintf("the configuration in %s is invalid; fix the errors above", g.repo))
 			}
 			inv := buildInventory(c)
 			if g.json() {
@@ -91,7 +85,7 @@ must be valid; run 'fundament validate' to see why it is not.`,
 			}
 			return nil
 		},
-	}
+	}, "json")
 }
 
 func buildInventory(c *model.Cloud) inventoryJSON {

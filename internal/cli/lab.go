@@ -183,7 +183,7 @@ that a crash left half made.`,
 	cmd.Flags().BoolVar(&noApply, "no-apply", false, "only create and boot the lab")
 	cmd.Flags().StringSliceVar(&only, "component", nil, "apply only these components (`NAME`,...) and what they depend on")
 	cmd.Flags().DurationVar(&wait, "wait", 2*time.Minute, "how long to wait for every node to answer over SSH")
-	return cmd
+	return offers(cmd, "json")
 }
 
 func imageNote(img *lab.Image, took time.Duration) string {
@@ -315,7 +315,7 @@ func waitNodeSSH(ctx context.Context, db *state.DB, key string, l *lab.Lab, n *l
 }
 
 func newLabDownCmd(g *globals, f *labFlags) *cobra.Command {
-	return &cobra.Command{
+	return offers(&cobra.Command{
 		Use:     "down",
 		Example: examples("sudo fundament lab down --repo examples/lab"),
 		Short:   "Stop every node and remove everything the lab made (the image cache stays)",
@@ -335,14 +335,17 @@ func newLabDownCmd(g *globals, f *labFlags) *cobra.Command {
 			if err := l.Down(cmd.Context()); err != nil {
 				return fmt.Errorf("lab down: %w", err)
 			}
+			if g.json() {
+				return printJSON(g.stdout, labDownJSON{Lab: f.prefix, Down: true})
+			}
 			fmt.Fprintf(g.stdout, "lab %q is down: no node, namespace, interface, cgroup or loop device of it is left\n", f.prefix)
 			return nil
 		},
-	}
+	}, "json")
 }
 
 func newLabStatusCmd(g *globals, f *labFlags) *cobra.Command {
-	return &cobra.Command{
+	return offers(&cobra.Command{
 		Use:     "status",
 		Example: examples("sudo fundament lab status", "sudo fundament lab status -o json | jq '.nodes[] | select(.state != \"running\")'"),
 		Short:   "List the lab's nodes: state, systemd, address, memory",
@@ -358,11 +361,14 @@ func newLabStatusCmd(g *globals, f *labFlags) *cobra.Command {
 			}
 			cuts := l.Cuts()
 			if g.json() {
-				var cs []string
+				cs := []string{}
 				for _, c := range cuts {
 					cs = append(cs, c.String())
 				}
-				return printJSON(g.stdout, map[string]any{"nodes": st, "cuts": cs})
+				if st == nil {
+					st = []lab.NodeStatus{}
+				}
+				return printJSON(g.stdout, labStatusJSON{Nodes: st, Cuts: cs})
 			}
 			w := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "NODE\tKIND\tSTATE\tSYSTEMD\tADDRESS\tMEMORY")
@@ -382,7 +388,7 @@ func newLabStatusCmd(g *globals, f *labFlags) *cobra.Command {
 			}
 			return nil
 		},
-	}
+	}, "json")
 }
 
 func newLabExecCmd(g *globals, f *labFlags) *cobra.Command {
@@ -453,7 +459,7 @@ func runAttached(g *globals, c *exec.Cmd) error {
 }
 
 func newLabStopCmd(g *globals, f *labFlags) *cobra.Command {
-	return &cobra.Command{
+	return offers(&cobra.Command{
 		Use:     "stop NODE...",
 		Example: examples("sudo fundament lab stop ctl-1", "sudo fundament lab stop ctl-1 ctl-2 ctl-3"),
 		Short:   "Power nodes off: every process dies at once, their cables lose carrier",
@@ -466,10 +472,13 @@ func newLabStopCmd(g *globals, f *labFlags) *cobra.Command {
 			if err := l.Stop(cmd.Context(), args...); err != nil {
 				return err
 			}
+			if g.json() {
+				return printJSON(g.stdout, labStopJSON{Stopped: args})
+			}
 			fmt.Fprintf(g.stdout, "stopped %s\n", strings.Join(args, ", "))
 			return nil
 		},
-	}
+	}, "json")
 }
 
 func newLabStartCmd(g *globals, f *labFlags) *cobra.Command {
@@ -490,16 +499,19 @@ func newLabStartCmd(g *globals, f *labFlags) *cobra.Command {
 			if err := waitLabSSHNodes(cmd.Context(), g, l, wait, nil, args...); err != nil {
 				return err
 			}
+			if g.json() {
+				return printJSON(g.stdout, labStartJSON{Started: args})
+			}
 			fmt.Fprintf(g.stdout, "started %s\n", strings.Join(args, ", "))
 			return nil
 		},
 	}
 	cmd.Flags().DurationVar(&wait, "wait", 2*time.Minute, "how long to wait for the nodes to answer over SSH (0: do not wait)")
-	return cmd
+	return offers(cmd, "json")
 }
 
 func newLabCutCmd(g *globals, f *labFlags) *cobra.Command {
-	return &cobra.Command{
+	return offers(&cobra.Command{
 		Use:     "cut A B",
 		Short:   "Take the cables between A and B down (nodes, or NODE:PORT for one cable)",
 		Example: examples("sudo fundament lab cut spine-1 leaf-1", "sudo fundament lab cut leaf-1:Ethernet0 ctl-1:eth1"),
@@ -513,16 +525,19 @@ func newLabCutCmd(g *globals, f *labFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if g.json() {
+				return printJSON(g.stdout, labCutJSON{Cut: linkNames(links)})
+			}
 			for _, k := range links {
 				fmt.Fprintf(g.stdout, "cut %s\n", k)
 			}
 			return nil
 		},
-	}
+	}, "json")
 }
 
 func newLabHealCmd(g *globals, f *labFlags) *cobra.Command {
-	return &cobra.Command{
+	return offers(&cobra.Command{
 		Use:     "heal",
 		Example: examples("sudo fundament lab heal"),
 		Short:   "Put every cut cable back",
@@ -536,10 +551,22 @@ func newLabHealCmd(g *globals, f *labFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if g.json() {
+				return printJSON(g.stdout, labHealJSON{Healed: linkNames(links)})
+			}
 			for _, k := range links {
 				fmt.Fprintf(g.stdout, "healed %s\n", k)
 			}
 			return nil
 		},
+	}, "json")
+}
+
+// linkNames are the links as lab cut and heal print them.
+func linkNames(links []lab.Link) []string {
+	out := []string{}
+	for _, k := range links {
+		out = append(out, k.String())
 	}
+	return out
 }

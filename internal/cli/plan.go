@@ -103,7 +103,7 @@ Exit status: 0 success; with --detailed-exitcode 0 no changes, 3 changes; 1 erro
 	f.register(cmd)
 	cmd.Flags().StringVar(&out, "out", "", "save the plan to `FILE`")
 	cmd.Flags().BoolVar(&detailed, "detailed-exitcode", false, "exit 0 with no changes, 3 with changes, 1 on error")
-	return cmd
+	return offers(cmd, "json")
 }
 
 // leasedHosts reads the hosts' apply leases at the same time as the plan

@@ -51,27 +51,36 @@ func (e *exitError) Unwrap() error { return e.err }
 // notOK ends a command with exit code 1 after it reported the problem.
 func notOK() error { return &exitError{code: ExitNotOK} }
 
-// Execute runs the command line and returns the process exit code.
+// Execute runs the command line and returns the process exit code. With
+// -o json a failure that printed nothing on standard output yet prints
+// its JSON error object there (the message goes to standard error too).
 func Execute(args []string, stdout, stderr io.Writer) int {
 	args = terraformFlags(args)
-	root, g := newRootGlobals(stdout, stderr)
+	out := &countingWriter{w: stdout}
+	root, g := newRootGlobals(out, stderr)
 	g.args = args
 	root.SetArgs(args)
 	err := root.Execute()
 	if err == nil {
 		return ExitOK
 	}
+	code := ExitUsage
 	var ee *exitError
 	if errors.As(err, &ee) {
+		code = ee.code
 		if ee.err != nil {
 			fmt.Fprintf(stderr, "error: %s\n", ee.err)
 		}
-		return ee.code
+		err = ee.err
+	} else {
+		// Anything cobra rejects before a command runs is a usage error.
+		fmt.Fprintf(stderr, "error: %s\n", err)
+		fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", commandPath(root, args))
 	}
-	// Anything cobra rejects before a command runs is a usage error.
-	fmt.Fprintf(stderr, "error: %s\n", err)
-	fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", commandPath(root, args))
-	return ExitUsage
+	if out.n.Load() == 0 && (g.json() || outputFlag(args) == "json") {
+		printJSON(stdout, newErrorJSON(err, code))
+	}
+	return code
 }
 
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
@@ -97,16 +106,13 @@ is wrong); 3 there are changes (plan --detailed-exitcode, render sonic --diff).`
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			if g.output != "text" && g.output != "json" {
-				return fmt.Errorf("invalid value %q for -o/--output: use text or json", g.output)
-			}
-			return nil
+			return checkOutput(cmd, g.output)
 		},
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.PersistentFlags().StringVar(&g.repo, "repo", ".", "the configuration repository `DIR`")
-	root.PersistentFlags().StringVarP(&g.output, "output", "o", "text", "output format: text or json")
+	root.PersistentFlags().StringVarP(&g.output, "output", "o", "text", "output format: text or json (a command without JSON output refuses json)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
 
 	root.AddCommand(
@@ -128,6 +134,7 @@ is wrong); 3 there are changes (plan --detailed-exitcode, render sonic --diff).`
 		newOpenStackCmd(g),
 	)
 	addCompletionExamples(root)
+	root.InitDefaultHelpCmd() // now, so that it too is wrapped (and listed for the tests)
 	wrapRunErrors(root)
 	return root, g
 }
