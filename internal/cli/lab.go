@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -152,7 +151,7 @@ that a crash left half made.`,
 			if err := trustLabHostKeys(g, l); err != nil {
 				return err
 			}
-			if err := waitLabSSHNodes(ctx, g, l, wait, view.event, l.Topo.NodeNames()...); err != nil {
+			if err := waitLabSSHNodes(ctx, g, l, wait, l.Topo.NodeNames()...); err != nil {
 				return err
 			}
 			reachable := time.Now()
@@ -223,10 +222,10 @@ func trustLabHostKeys(g *globals, l *lab.Lab) error {
 	return nil
 }
 
-// waitLabSSH waits until every running node accepts the operator key over
-// SSH, verifies its recorded host key, and has finished booting; progress
-// hears each node that answers and, every second, which do not yet.
-func waitLabSSHNodes(ctx context.Context, g *globals, l *lab.Lab, limit time.Duration, progress lab.Progress, nodes ...string) error {
+// waitLabSSHNodes waits (lab.WaitSSH) until the nodes accept the lab's
+// operator key with the host key lab up recorded, as the engine will
+// connect, and have finished booting.
+func waitLabSSHNodes(ctx context.Context, g *globals, l *lab.Lab, limit time.Duration, nodes ...string) error {
 	if limit <= 0 {
 		return nil
 	}
@@ -235,83 +234,10 @@ func waitLabSSHNodes(ctx context.Context, g *globals, l *lab.Lab, limit time.Dur
 		return err
 	}
 	defer db.Close()
-	ctx, cancel := context.WithTimeout(ctx, limit)
-	defer cancel()
-	start := time.Now()
-	var mu sync.Mutex
-	ready := make([]bool, len(nodes))
-	stop, stopped := make(chan struct{}), make(chan struct{})
-	defer func() { close(stop); <-stopped }() // no report after the wait
-	go func() {
-		defer close(stopped)
-		tick := time.NewTicker(time.Second)
-		defer tick.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-			}
-			mu.Lock()
-			var waiting []string
-			for i, name := range nodes {
-				if !ready[i] {
-					waiting = append(waiting, name)
-				}
-			}
-			mu.Unlock()
-			progress.Emit(lab.StageNodes, start, lab.Event{Type: lab.EventNodesWaiting, Done: len(nodes) - len(waiting), Total: len(nodes), Unit: "nodes", Nodes: waiting})
-		}
-	}()
-	var wg sync.WaitGroup
-	errs := make([]error, len(nodes))
-	for i, name := range nodes {
-		n := l.Topo.Node(name)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = waitNodeSSH(ctx, db, labKeyPath(g.repo), l, n)
-			if errs[i] == nil {
-				mu.Lock()
-				ready[i] = true
-				mu.Unlock()
-				progress.Emit(lab.StageNodes, start, lab.Event{Type: lab.EventNodeReady, Node: name})
-			}
-		}()
-	}
-	wg.Wait()
-	return errors.Join(errs...)
-}
-
-func waitNodeSSH(ctx context.Context, db *state.DB, key string, l *lab.Lab, n *lab.Node) error {
-	var last error
-	for {
-		if !l.Running(n.Name) {
-			return fmt.Errorf("%s stopped while booting (%s); the end of its console:\n%s", n.Name, l.WhyNotRunning(n.Name), l.ConsoleTail(n.Name, 15))
-		}
-		conn, err := transport.DialSSH(ctx, transport.SSHConfig{
-			Host: n.Name, Address: n.Mgmt.Addr().String(), User: "root",
-			KeyFiles: []string{key}, HostKeys: db.HostKeys(), ConnectTimeout: 2 * time.Second,
-		})
-		if err == nil {
-			res, rerr := conn.Run(ctx, "systemctl is-system-running --wait", nil)
-			conn.Close()
-			state := strings.TrimSpace(string(res.Stdout))
-			if rerr == nil && (state == "running" || state == "degraded") {
-				return nil
-			}
-			err = fmt.Errorf("systemd is %q", state)
-			if rerr != nil {
-				err = rerr
-			}
-		}
-		last = err
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%s (%s) did not answer over SSH in time: %v", n.Name, n.Mgmt.Addr(), last)
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
+	key := labKeyPath(g.repo)
+	return l.WaitSSH(ctx, limit, func(*lab.Node) transport.SSHConfig {
+		return transport.SSHConfig{KeyFiles: []string{key}, HostKeys: db.HostKeys()}
+	}, nodes...)
 }
 
 func newLabDownCmd(g *globals, f *labFlags) *cobra.Command {
@@ -496,7 +422,7 @@ func newLabStartCmd(g *globals, f *labFlags) *cobra.Command {
 			if err := l.Start(cmd.Context(), args...); err != nil {
 				return err
 			}
-			if err := waitLabSSHNodes(cmd.Context(), g, l, wait, nil, args...); err != nil {
+			if err := waitLabSSHNodes(cmd.Context(), g, l, wait, args...); err != nil {
 				return err
 			}
 			if g.json() {
