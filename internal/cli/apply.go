@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -54,28 +55,13 @@ Exit status: 0 when everything was applied, 1 otherwise.`,
 			"fundament apply --auto-approve -o json | jq -c 'select(.type==\"action-failed\")'"),
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			planFile := ""
+			req := applyRequest{autoApprove: autoApprove, retries: retries, timeout: timeout, answer: terminalInput()}
 			if len(args) == 1 {
-				planFile = args[0]
+				req.planFile = args[0]
 			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			ctx, stop := interruptible(cmd.Context(), g.stderr)
 			defer stop()
-			// The first interrupt stops new actions; then the default
-			// handling comes back, so that a second one ends the process
-			// at once (the state database then shows the run interrupted).
-			finished := make(chan struct{})
-			defer close(finished)
-			go func() {
-				select {
-				case <-ctx.Done():
-					stop()
-					fmt.Fprintln(g.stderr, "\nInterrupted: no new action starts; the actions in flight finish and are recorded. Interrupt again to stop at once.")
-				case <-finished:
-				}
-			}()
-			return runApply(ctx, g, &f, applyRequest{
-				planFile: planFile, autoApprove: autoApprove, retries: retries, timeout: timeout,
-			})
+			return runApply(ctx, g, &f, req)
 		},
 	}
 	f.register(cmd)
@@ -85,16 +71,44 @@ Exit status: 0 when everything was applied, 1 otherwise.`,
 	return offers(cmd, "json")
 }
 
-// confirm asks the operator; without a terminal, or with -o json (whose
-// output shows no plan and takes no question), it refuses: a change
-// nobody reviewed is the surprise operators do not want.
-func confirm(g *globals) error {
-	if fi, err := os.Stdin.Stat(); g.json() || err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+// interruptible is ctx ended by the first SIGINT or SIGTERM, which says
+// what happens now; then the default handling comes back, so that a
+// second one ends the process at once (the state database then shows the
+// run interrupted). stop restores the default handling.
+func interruptible(ctx context.Context, stderr io.Writer) (_ context.Context, stop func()) {
+	ctx, stopSignals := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	finished := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+			stopSignals()
+			fmt.Fprintln(stderr, "\nInterrupted: no new action starts; the actions in flight finish and are recorded. Interrupt again to stop at once.")
+		case <-finished:
+		}
+	}()
+	return ctx, func() { close(finished); stopSignals() }
+}
+
+// terminalInput is standard input when it is a terminal, where an
+// operator can answer; nil otherwise.
+func terminalInput() io.Reader {
+	if fi, err := os.Stdin.Stat(); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		return nil
+	}
+	return os.Stdin
+}
+
+// confirm asks the operator, who answers on answer. Without anyone to ask
+// (answer nil: no terminal), or with -o json (whose output shows no plan
+// and takes no question), it refuses: a change nobody reviewed is the
+// surprise operators do not want.
+func confirm(g *globals, answer io.Reader) error {
+	if g.json() || answer == nil {
 		return errors.New("refusing to apply a plan nobody reviewed: pass --auto-approve, or save a plan with 'fundament plan -out FILE' and apply that")
 	}
 	fmt.Fprint(g.stdout, "\nApply these changes? Only 'yes' will be accepted: ")
-	answer, _ := bufio.NewReader(os.Stdin).ReadString('\n')
-	if strings.TrimSpace(answer) != "yes" {
+	line, _ := bufio.NewReader(answer).ReadString('\n')
+	if strings.TrimSpace(line) != "yes" {
 		return errors.New("apply cancelled")
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -27,6 +28,9 @@ type applyRequest struct {
 	autoApprove bool
 	retries     int
 	timeout     time.Duration
+	// answer is where the operator answers the question whether to apply
+	// the plan shown (nil: nobody can be asked; the apply is refused).
+	answer io.Reader
 }
 
 // Where hosts keep their apply leases, and how long a lease lives without
@@ -113,7 +117,7 @@ func runApply(ctx context.Context, g *globals, f *engineFlags, req applyRequest)
 		return nil
 	}
 	if saved == nil && !req.autoApprove {
-		if err := confirm(g); err != nil {
+		if err := confirm(g, req.answer); err != nil {
 			return err
 		}
 	}
