@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fundament-cloud/fundament/internal/engine"
+	"github.com/fundament-cloud/fundament/internal/plan"
 	"github.com/fundament-cloud/fundament/internal/state"
 )
 
@@ -53,46 +55,60 @@ Exit status: 0 when everything was applied, 1 otherwise.`,
 			"fundament apply --auto-approve -o json | jq -c 'select(.type==\"action-failed\")'"),
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			planFile := ""
+			req := applyRequest{autoApprove: autoApprove, retries: retries, timeout: timeout, answer: terminalInput()}
 			if len(args) == 1 {
-				planFile = args[0]
+				req.planFile = args[0]
 			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			ctx, stop := interruptible(cmd.Context(), g.stderr)
 			defer stop()
-			// The first interrupt stops new actions; then the default
-			// handling comes back, so that a second one ends the process
-			// at once (the state database then shows the run interrupted).
-			finished := make(chan struct{})
-			defer close(finished)
-			go func() {
-				select {
-				case <-ctx.Done():
-					stop()
-					fmt.Fprintln(g.stderr, "\nInterrupted: no new action starts; the actions in flight finish and are recorded. Interrupt again to stop at once.")
-				case <-finished:
-				}
-			}()
-			return runApply(ctx, g, &f, applyRequest{
-				planFile: planFile, autoApprove: autoApprove, retries: retries, timeout: timeout,
-			})
+			return runApply(ctx, g, &f, req)
 		},
 	}
 	f.register(cmd)
 	cmd.Flags().BoolVar(&autoApprove, "auto-approve", false, "apply without asking for confirmation")
 	cmd.Flags().IntVar(&retries, "retries", 2, "retries of an action after a transient failure (connection lost, dpkg lock)")
 	cmd.Flags().DurationVar(&timeout, "action-timeout", 10*time.Minute, "time limit of one action")
-	return cmd
+	return offers(cmd, "json")
 }
 
-// confirm asks the operator; without a terminal it refuses: a change
-// nobody reviewed is the surprise operators do not want.
-func confirm(g *globals) error {
+// interruptible is ctx ended by the first SIGINT or SIGTERM, which says
+// what happens now; then the default handling comes back, so that a
+// second one ends the process at once (the state database then shows the
+// run interrupted). stop restores the default handling.
+func interruptible(ctx context.Context, stderr io.Writer) (_ context.Context, stop func()) {
+	ctx, stopSignals := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	finished := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+			stopSignals()
+			fmt.Fprintln(stderr, "\nInterrupted: no new action starts; the actions in flight finish and are recorded. Interrupt again to stop at once.")
+		case <-finished:
+		}
+	}()
+	return ctx, func() { close(finished); stopSignals() }
+}
+
+// terminalInput is standard input when it is a terminal, where an
+// operator can answer; nil otherwise.
+func terminalInput() io.Reader {
 	if fi, err := os.Stdin.Stat(); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		return nil
+	}
+	return os.Stdin
+}
+
+// confirm asks the operator, who answers on answer. Without anyone to ask
+// (answer nil: no terminal), or with -o json (whose output shows no plan
+// and takes no question), it refuses: a change nobody reviewed is the
+// surprise operators do not want.
+func confirm(g *globals, answer io.Reader) error {
+	if g.json() || answer == nil {
 		return errors.New("refusing to apply a plan nobody reviewed: pass --auto-approve, or save a plan with 'fundament plan -out FILE' and apply that")
 	}
 	fmt.Fprint(g.stdout, "\nApply these changes? Only 'yes' will be accepted: ")
-	answer, _ := bufio.NewReader(os.Stdin).ReadString('\n')
-	if strings.TrimSpace(answer) != "yes" {
+	line, _ := bufio.NewReader(answer).ReadString('\n')
+	if strings.TrimSpace(line) != "yes" {
 		return errors.New("apply cancelled")
 	}
 	return nil
@@ -162,12 +178,17 @@ type progress struct {
 
 func newProgress(g *globals) *progress { return &progress{g: g, json: g.json(), w: g.stdout} }
 
+// jsonLine writes v as one line of apply's JSON stream.
+func (p *progress) jsonLine(v any) {
+	b, _ := json.Marshal(v)
+	fmt.Fprintf(p.w, "%s\n", b)
+}
+
 func (p *progress) event(e engine.Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.json {
-		b, _ := json.Marshal(e)
-		fmt.Fprintf(p.w, "%s\n", b)
+		p.jsonLine(e)
 		return
 	}
 	switch e.Type {
@@ -188,12 +209,27 @@ func (p *progress) event(e engine.Event) {
 	}
 }
 
-func (p *progress) summary(runID string, sum *engine.Summary, line string) {
+// changeCount is the number of actions a plan's counts add up to.
+func changeCount(c plan.Counts) int { return c.Create + c.Update + c.Delete + c.Run + c.Restart }
+
+// newApplySummary is apply's JSON summary of a run of changes actions.
+func newApplySummary(runID string, changes int, sum *engine.Summary, line string) applySummary {
+	s := applySummary{Type: "summary", Run: runID, OK: sum.OK(), Cancelled: sum.Cancelled, Changes: changes,
+		Summary: line, Results: sum.Results, HostsSkipped: sum.HostsSkipped}
+	if s.Results == nil {
+		s.Results = []engine.Result{}
+	}
+	if s.HostsSkipped == nil {
+		s.HostsSkipped = []string{}
+	}
+	return s
+}
+
+func (p *progress) summary(runID string, changes int, sum *engine.Summary, line string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.json {
-		b, _ := json.Marshal(map[string]any{"type": "summary", "run": runID, "ok": sum.OK(), "cancelled": sum.Cancelled, "summary": line, "results": sum.Results})
-		fmt.Fprintf(p.w, "%s\n", b)
+		p.jsonLine(newApplySummary(runID, changes, sum, line))
 		return
 	}
 	fmt.Fprintf(p.w, "\nApply %s: %s.\n", map[bool]string{true: "complete", false: "incomplete"}[sum.OK()], line)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -27,6 +28,9 @@ type applyRequest struct {
 	autoApprove bool
 	retries     int
 	timeout     time.Duration
+	// answer is where the operator answers the question whether to apply
+	// the plan shown (nil: nobody can be asked; the apply is refused).
+	answer io.Reader
 }
 
 // Where hosts keep their apply leases, and how long a lease lives without
@@ -104,7 +108,8 @@ func runApply(ctx context.Context, g *globals, f *engineFlags, req applyRequest)
 			return fmt.Errorf("%d host(s) could not be observed: %s", c.Unreachable, strings.Join(unreachable(p), "; "))
 		}
 		if g.json() {
-			return printJSON(g.stdout, map[string]any{"type": "summary", "changes": 0, "ok": true})
+			newProgress(g).jsonLine(newApplySummary("", 0, &engine.Summary{}, "no changes: every host has its desired state"))
+			return nil
 		}
 		if saved != nil {
 			fmt.Fprintln(g.stdout, "No changes. Every host has its desired state.")
@@ -112,7 +117,7 @@ func runApply(ctx context.Context, g *globals, f *engineFlags, req applyRequest)
 		return nil
 	}
 	if saved == nil && !req.autoApprove {
-		if err := confirm(g); err != nil {
+		if err := confirm(g, req.answer); err != nil {
 			return err
 		}
 	}
@@ -144,7 +149,7 @@ func runApply(ctx context.Context, g *globals, f *engineFlags, req applyRequest)
 	}
 	line := summaryLine(sum)
 	s.db.FinishRun(run.ID, status, line)
-	view.summary(run.ID, sum, line)
+	view.summary(run.ID, changeCount(p.Counts()), sum, line)
 	if !sum.OK() {
 		return notOK()
 	}

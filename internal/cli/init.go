@@ -35,7 +35,7 @@ describe your cloud. Init never overwrites an existing repository.`,
 				return err
 			}
 			if g.json() {
-				return printJSON(g.stdout, map[string]any{"dir": args[0], "template": template, "files": files})
+				return printJSON(g.stdout, initJSON{Dir: args[0], Template: template, Files: nonNil(files)})
 			}
 			for _, f := range files {
 				fmt.Fprintf(g.stdout, "wrote %s\n", f)
@@ -48,5 +48,5 @@ describe your cloud. Init never overwrites an existing repository.`,
 	cmd.RegisterFlagCompletionFunc("template", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return scaffold.Templates(), cobra.ShellCompDirectiveNoFileComp
 	})
-	return cmd
+	return offers(cmd, "json")
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/fundament-cloud/fundament/internal/diag"
 	"github.com/fundament-cloud/fundament/internal/model"
 	"github.com/fundament-cloud/fundament/internal/validate"
 )
@@ -49,7 +48,7 @@ type serviceJSON struct {
 }
 
 func newInventoryCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	return offers(&cobra.Command{
 		Use:   "inventory",
 		Short: "Show the hosts, their roles and the services placed on each",
 		Long: `Inventory shows every host with its roles, rack, management address and the
@@ -62,12 +61,7 @@ must be valid; run 'fundament validate' to see why it is not.`,
 		RunE: func(*cobra.Command, []string) error {
 			c, diags := validate.Check(g.repo)
 			if diags.HasErrors() {
-				for _, d := range diags.Items() {
-					if d.Severity == diag.Error {
-						fmt.Fprintln(g.stderr, d.String())
-					}
-				}
-				return &exitError{code: ExitNotOK, err: fmt.Errorf("the configuration in %s is invalid; fix the errors above", g.repo)}
+				return invalidConfig(g, diags, fmt.Sprintf("the configuration in %s is invalid; fix the errors above", g.repo))
 			}
 			inv := buildInventory(c)
 			if g.json() {
@@ -91,7 +85,7 @@ must be valid; run 'fundament validate' to see why it is not.`,
 			}
 			return nil
 		},
-	}
+	}, "json")
 }
 
 func buildInventory(c *model.Cloud) inventoryJSON {
@@ -116,7 +110,7 @@ func buildInventory(c *model.Cloud) inventoryJSON {
 			SSHUser: h.SSH.User, SSHPort: h.SSH.Port, Labels: h.Labels, Services: services, File: h.File,
 		})
 	}
-	asns := validate.EffectiveASNs(c)
+	asns := c.EffectiveASNs()
 	for _, s := range c.Network.Switches {
 		inv.Switches = append(inv.Switches, switchJSON{
 			Name: s.Name, Role: string(s.Role), HWSKU: s.HWSKU, Rack: s.Rack, Loopback: s.Loopback.String(), ASN: asns[s.Name],

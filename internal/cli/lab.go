@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -152,7 +151,7 @@ that a crash left half made.`,
 			if err := trustLabHostKeys(g, l); err != nil {
 				return err
 			}
-			if err := waitLabSSHNodes(ctx, g, l, c, wait, view.event, l.Topo.NodeNames()...); err != nil {
+			if err := waitLabSSHNodes(ctx, g, l, c, wait, l.Topo.NodeNames()...); err != nil {
 				return err
 			}
 			reachable := time.Now()
@@ -183,7 +182,7 @@ that a crash left half made.`,
 	cmd.Flags().BoolVar(&noApply, "no-apply", false, "only create and boot the lab")
 	cmd.Flags().StringSliceVar(&only, "component", nil, "apply only these components (`NAME`,...) and what they depend on")
 	cmd.Flags().DurationVar(&wait, "wait", 2*time.Minute, "how long to wait for every node to answer over SSH")
-	return cmd
+	return offers(cmd, "json")
 }
 
 func imageNote(img *lab.Image, took time.Duration) string {
@@ -223,12 +222,11 @@ func trustLabHostKeys(g *globals, l *lab.Lab) error {
 	return nil
 }
 
-// waitLabSSH waits until every running node accepts the operator key over
-// SSH, passes the host key check the engine makes (the key lab up
-// recorded, unless the repository pins or lists another), and has finished
-// booting; progress hears each node that answers and, every second, which
-// do not yet.
-func waitLabSSHNodes(ctx context.Context, g *globals, l *lab.Lab, c *model.Cloud, limit time.Duration, progress lab.Progress, nodes ...string) error {
+// waitLabSSHNodes waits (lab.WaitSSH) until the nodes accept the lab's
+// operator key and pass the host key check the engine makes (the key lab
+// up recorded, unless the repository pins or lists another), and have
+// finished booting.
+func waitLabSSHNodes(ctx context.Context, g *globals, l *lab.Lab, c *model.Cloud, limit time.Duration, nodes ...string) error {
 	if limit <= 0 {
 		return nil
 	}
@@ -242,96 +240,23 @@ func waitLabSSHNodes(ctx context.Context, g *globals, l *lab.Lab, c *model.Cloud
 		return err
 	}
 	hosts, switches := c.HostsByName(), c.SwitchesByName()
-	ctx, cancel := context.WithTimeout(ctx, limit)
-	defer cancel()
-	start := time.Now()
-	var mu sync.Mutex
-	ready := make([]bool, len(nodes))
-	stop, stopped := make(chan struct{}), make(chan struct{})
-	defer func() { close(stop); <-stopped }() // no report after the wait
-	go func() {
-		defer close(stopped)
-		tick := time.NewTicker(time.Second)
-		defer tick.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-			}
-			mu.Lock()
-			var waiting []string
-			for i, name := range nodes {
-				if !ready[i] {
-					waiting = append(waiting, name)
-				}
-			}
-			mu.Unlock()
-			progress.Emit(lab.StageNodes, start, lab.Event{Type: lab.EventNodesWaiting, Done: len(nodes) - len(waiting), Total: len(nodes), Unit: "nodes", Nodes: waiting})
+	key := labKeyPath(g.repo)
+	return l.WaitSSH(ctx, limit, func(n *lab.Node) transport.SSHConfig {
+		// The lab logs in as root on port 22, whatever the model says.
+		s := model.SSH{User: "root", Port: 22}
+		if h := hosts[n.Name]; h != nil {
+			s.Meta, s.HostKey = h.SSH.Meta, h.SSH.HostKey
+		} else if sw := switches[n.Name]; sw != nil {
+			s.Meta, s.HostKey = sw.SSH.Meta, sw.SSH.HostKey
 		}
-	}()
-	var wg sync.WaitGroup
-	errs := make([]error, len(nodes))
-	for i, name := range nodes {
-		n := l.Topo.Node(name)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			// The lab logs in as root on port 22, whatever the model says.
-			s := model.SSH{User: "root", Port: 22}
-			if h := hosts[n.Name]; h != nil {
-				s.Meta, s.HostKey = h.SSH.Meta, h.SSH.HostKey
-			} else if sw := switches[n.Name]; sw != nil {
-				s.Meta, s.HostKey = sw.SSH.Meta, sw.SSH.HostKey
-			}
-			cfg := policy.sshConfig(n.Name, n.Mgmt.Addr().String(), s)
-			cfg.KeyFiles, cfg.ConnectTimeout = []string{labKeyPath(g.repo)}, 2*time.Second
-			errs[i] = waitNodeSSH(ctx, cfg, l, n)
-			if errs[i] == nil {
-				mu.Lock()
-				ready[i] = true
-				mu.Unlock()
-				progress.Emit(lab.StageNodes, start, lab.Event{Type: lab.EventNodeReady, Node: name})
-			}
-		}()
-	}
-	wg.Wait()
-	return errors.Join(errs...)
-}
-
-func waitNodeSSH(ctx context.Context, cfg transport.SSHConfig, l *lab.Lab, n *lab.Node) error {
-	var last error
-	for {
-		if !l.Running(n.Name) {
-			return fmt.Errorf("%s stopped while booting (%s); the end of its console:\n%s", n.Name, l.WhyNotRunning(n.Name), l.ConsoleTail(n.Name, 15))
-		}
-		conn, err := transport.DialSSH(ctx, cfg)
-		if transport.IsHostKeyError(err) {
-			return err // waiting will not change the key
-		}
-		if err == nil {
-			res, rerr := conn.Run(ctx, "systemctl is-system-running --wait", nil)
-			conn.Close()
-			state := strings.TrimSpace(string(res.Stdout))
-			if rerr == nil && (state == "running" || state == "degraded") {
-				return nil
-			}
-			err = fmt.Errorf("systemd is %q", state)
-			if rerr != nil {
-				err = rerr
-			}
-		}
-		last = err
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%s (%s) did not answer over SSH in time: %v", n.Name, n.Mgmt.Addr(), last)
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
+		cfg := policy.sshConfig(n.Name, n.Mgmt.Addr().String(), s)
+		cfg.KeyFiles = []string{key}
+		return cfg
+	}, nodes...)
 }
 
 func newLabDownCmd(g *globals, f *labFlags) *cobra.Command {
-	return &cobra.Command{
+	return offers(&cobra.Command{
 		Use:     "down",
 		Example: examples("sudo fundament lab down --repo examples/lab"),
 		Short:   "Stop every node and remove everything the lab made (the image cache stays)",
@@ -351,14 +276,17 @@ func newLabDownCmd(g *globals, f *labFlags) *cobra.Command {
 			if err := l.Down(cmd.Context()); err != nil {
 				return fmt.Errorf("lab down: %w", err)
 			}
+			if g.json() {
+				return printJSON(g.stdout, labDownJSON{Lab: f.prefix, Down: true})
+			}
 			fmt.Fprintf(g.stdout, "lab %q is down: no node, namespace, interface, cgroup or loop device of it is left\n", f.prefix)
 			return nil
 		},
-	}
+	}, "json")
 }
 
 func newLabStatusCmd(g *globals, f *labFlags) *cobra.Command {
-	return &cobra.Command{
+	return offers(&cobra.Command{
 		Use:     "status",
 		Example: examples("sudo fundament lab status", "sudo fundament lab status -o json | jq '.nodes[] | select(.state != \"running\")'"),
 		Short:   "List the lab's nodes: state, systemd, address, memory",
@@ -374,11 +302,14 @@ func newLabStatusCmd(g *globals, f *labFlags) *cobra.Command {
 			}
 			cuts := l.Cuts()
 			if g.json() {
-				var cs []string
+				cs := []string{}
 				for _, c := range cuts {
 					cs = append(cs, c.String())
 				}
-				return printJSON(g.stdout, map[string]any{"nodes": st, "cuts": cs})
+				if st == nil {
+					st = []lab.NodeStatus{}
+				}
+				return printJSON(g.stdout, labStatusJSON{Nodes: st, Cuts: cs})
 			}
 			w := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "NODE\tKIND\tSTATE\tSYSTEMD\tADDRESS\tMEMORY")
@@ -398,7 +329,7 @@ func newLabStatusCmd(g *globals, f *labFlags) *cobra.Command {
 			}
 			return nil
 		},
-	}
+	}, "json")
 }
 
 func newLabExecCmd(g *globals, f *labFlags) *cobra.Command {
@@ -470,7 +401,7 @@ func runAttached(g *globals, c *exec.Cmd) error {
 }
 
 func newLabStopCmd(g *globals, f *labFlags) *cobra.Command {
-	return &cobra.Command{
+	return offers(&cobra.Command{
 		Use:     "stop NODE...",
 		Example: examples("sudo fundament lab stop ctl-1", "sudo fundament lab stop ctl-1 ctl-2 ctl-3"),
 		Short:   "Power nodes off: every process dies at once, their cables lose carrier",
@@ -483,10 +414,13 @@ func newLabStopCmd(g *globals, f *labFlags) *cobra.Command {
 			if err := l.Stop(cmd.Context(), args...); err != nil {
 				return err
 			}
+			if g.json() {
+				return printJSON(g.stdout, labStopJSON{Stopped: args})
+			}
 			fmt.Fprintf(g.stdout, "stopped %s\n", strings.Join(args, ", "))
 			return nil
 		},
-	}
+	}, "json")
 }
 
 func newLabStartCmd(g *globals, f *labFlags) *cobra.Command {
@@ -504,19 +438,22 @@ func newLabStartCmd(g *globals, f *labFlags) *cobra.Command {
 			if err := l.Start(cmd.Context(), args...); err != nil {
 				return err
 			}
-			if err := waitLabSSHNodes(cmd.Context(), g, l, c, wait, nil, args...); err != nil {
+			if err := waitLabSSHNodes(cmd.Context(), g, l, c, wait, args...); err != nil {
 				return err
+			}
+			if g.json() {
+				return printJSON(g.stdout, labStartJSON{Started: args})
 			}
 			fmt.Fprintf(g.stdout, "started %s\n", strings.Join(args, ", "))
 			return nil
 		},
 	}
 	cmd.Flags().DurationVar(&wait, "wait", 2*time.Minute, "how long to wait for the nodes to answer over SSH (0: do not wait)")
-	return cmd
+	return offers(cmd, "json")
 }
 
 func newLabCutCmd(g *globals, f *labFlags) *cobra.Command {
-	return &cobra.Command{
+	return offers(&cobra.Command{
 		Use:     "cut A B",
 		Short:   "Take the cables between A and B down (nodes, or NODE:PORT for one cable)",
 		Example: examples("sudo fundament lab cut spine-1 leaf-1", "sudo fundament lab cut leaf-1:Ethernet0 ctl-1:eth1"),
@@ -530,16 +467,19 @@ func newLabCutCmd(g *globals, f *labFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if g.json() {
+				return printJSON(g.stdout, labCutJSON{Cut: linkNames(links)})
+			}
 			for _, k := range links {
 				fmt.Fprintf(g.stdout, "cut %s\n", k)
 			}
 			return nil
 		},
-	}
+	}, "json")
 }
 
 func newLabHealCmd(g *globals, f *labFlags) *cobra.Command {
-	return &cobra.Command{
+	return offers(&cobra.Command{
 		Use:     "heal",
 		Example: examples("sudo fundament lab heal"),
 		Short:   "Put every cut cable back",
@@ -553,10 +493,22 @@ func newLabHealCmd(g *globals, f *labFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if g.json() {
+				return printJSON(g.stdout, labHealJSON{Healed: linkNames(links)})
+			}
 			for _, k := range links {
 				fmt.Fprintf(g.stdout, "healed %s\n", k)
 			}
 			return nil
 		},
+	}, "json")
+}
+
+// linkNames are the links as lab cut and heal print them.
+func linkNames(links []lab.Link) []string {
+	out := []string{}
+	for _, k := range links {
+		out = append(out, k.String())
 	}
+	return out
 }

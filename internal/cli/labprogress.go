@@ -52,6 +52,9 @@ func newLabView(g *globals) *labView {
 
 // isTerminal: w is a terminal that understands rewriting a line.
 func isTerminal(w io.Writer) bool {
+	if u, ok := w.(interface{ Unwrap() io.Writer }); ok {
+		w = u.Unwrap()
+	}
 	f, ok := w.(*os.File)
 	if !ok || os.Getenv("TERM") == "dumb" {
 		return false

@@ -97,7 +97,7 @@ file is replaced only with --force.`,
 	}
 	cmd.Flags().StringVar(&out, "out", "", "the clouds.yaml `FILE` to write (default $XDG_CONFIG_HOME/openstack/clouds.yaml, i.e. ~/.config/openstack/clouds.yaml)")
 	cmd.Flags().BoolVar(&force, "force", false, "replace an existing file")
-	return cmd
+	return offers(cmd, "json")
 }
 
 // written is what clouds-yaml wrote (its JSON output).
@@ -195,7 +195,7 @@ func newRotateKeysCmd(g *globals, open openFunc) *cobra.Command {
 	for _, r := range keystone.KeyRepos {
 		names = append(names, r.Name)
 	}
-	return &cobra.Command{
+	return offers(&cobra.Command{
 		Use:   "rotate-keys " + strings.Join(names, "|"),
 		Short: "Rotate Keystone's Fernet or credential keys (the next apply distributes them)",
 		Long: `rotate-keys rotates a Keystone key repository kept in the repository's secrets the
@@ -242,8 +242,8 @@ credential keys again only after that apply.`,
 				for i, x := range rot.After {
 					keys[i] = repo.Secret(x)
 				}
-				return printJSON(g.stdout, map[string]any{"repository": repo.Name, "primary": repo.Secret(rot.Promote),
-					"staged": repo.Secret(0), "purged": nonNil(purged), "keys": keys})
+				return printJSON(g.stdout, rotateKeysJSON{Repository: repo.Name, Primary: repo.Secret(rot.Promote),
+					Staged: repo.Secret(0), Purged: nonNil(purged), Keys: nonNil(keys)})
 			}
 			fmt.Fprintf(g.stdout, "%s (staged) is now %s, the primary key; a new %s is staged\n", repo.Secret(0), repo.Secret(rot.Promote), repo.Secret(0))
 			for _, x := range rot.Purge {
@@ -255,5 +255,5 @@ credential keys again only after that apply.`,
 			}
 			return nil
 		},
-	}
+	}, "json")
 }

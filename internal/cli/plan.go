@@ -41,8 +41,8 @@ Plan takes no lock and no lease: it only reads, and waits (a shared hold of each
 host's /run/lock/fundament.lock) for an action in progress there. It warns when an
 apply holds a host's lease: that apply may change what the plan shows.
 
-Exit status: 0 success; with --detailed-exitcode 0 no changes, 2 changes; 1 error
-(including hosts that could not be observed).`,
+Exit status: 0 success; with --detailed-exitcode 0 no changes, 3 changes; 1 error
+(including hosts that could not be observed); 2 a usage error.`,
 		Example: examples(
 			"fundament plan",
 			"fundament plan -out cloud.plan && fundament apply cloud.plan",
@@ -103,8 +103,8 @@ Exit status: 0 success; with --detailed-exitcode 0 no changes, 2 changes; 1 erro
 	}
 	f.register(cmd)
 	cmd.Flags().StringVar(&out, "out", "", "save the plan to `FILE`")
-	cmd.Flags().BoolVar(&detailed, "detailed-exitcode", false, "exit 0 with no changes, 2 with changes, 1 on error")
-	return cmd
+	cmd.Flags().BoolVar(&detailed, "detailed-exitcode", false, "exit 0 with no changes, 3 with changes, 1 on error")
+	return offers(cmd, "json")
 }
 
 // leasedHosts reads the hosts' apply leases at the same time as the plan

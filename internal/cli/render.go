@@ -54,9 +54,9 @@ management, NTP, syslog and DNS. docs/sonic.md describes every table.
                  table, the rows to add (+), change (~) and remove (-). Only the
                  tables Fundament manages are compared.
 
-Exit status: 0 success; with --diff 0 no differences, 2 differences (like
-Terraform's -detailed-exitcode); 1 error (an invalid repository, an unknown switch,
-an unreadable current file).`,
+Exit status: 0 success; with --diff 0 no differences, 3 differences (as plan
+--detailed-exitcode); 1 error (an invalid repository, an unknown switch, an
+unreadable current file); 2 a usage error.`,
 		Example: examples(
 			"fundament render sonic --repo examples/lab --out /tmp/sonic",
 			"fundament render sonic leaf-1 > config_db.json",
@@ -69,7 +69,7 @@ an unreadable current file).`,
 	cmd.Flags().StringVar(&f.out, "out", "", "write DIR/<switch>/config_db.json")
 	cmd.Flags().BoolVar(&f.diff, "diff", false, "show what would change against the current config (needs --current)")
 	cmd.Flags().StringVar(&f.current, "current", "", "the current config_db.json `FILE`, or a DIR of <switch>/config_db.json")
-	return cmd
+	return offers(cmd, "json")
 }
 
 func runRenderSonic(g *globals, f renderSonicFlags, args []string) error {
@@ -107,11 +107,7 @@ func runRenderSonic(g *globals, f renderSonicFlags, args []string) error {
 		_, err := g.rawOut.Write(files[names[0]]) // the file, as it is
 		return err
 	}
-	type written struct {
-		Switch string `json:"switch"`
-		Path   string `json:"path"`
-	}
-	var report []written
+	report := []renderedSwitch{}
 	for _, n := range names {
 		p := filepath.Join(f.out, n, "config_db.json")
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -120,10 +116,10 @@ func runRenderSonic(g *globals, f renderSonicFlags, args []string) error {
 		if err := os.WriteFile(p, files[n], 0o644); err != nil {
 			return err
 		}
-		report = append(report, written{n, p})
+		report = append(report, renderedSwitch{n, p})
 	}
 	if g.json() {
-		return printJSON(g.stdout, map[string]any{"switches": report})
+		return printJSON(g.stdout, renderSonicJSON{Switches: report})
 	}
 	for _, w := range report {
 		fmt.Fprintf(g.stdout, "wrote %s\n", w.Path)
@@ -144,7 +140,7 @@ func diffSonic(g *globals, fab *sonic.Fabric, current string, args []string) err
 	if err != nil {
 		return err
 	}
-	var out []switchDiff
+	out := []switchDiff{}
 	total := 0
 	for _, t := range targets {
 		data, err := os.ReadFile(t.path)
@@ -167,7 +163,7 @@ func diffSonic(g *globals, fab *sonic.Fabric, current string, args []string) err
 		out = append(out, switchDiff{t.name, t.path, changes, unmanaged})
 	}
 	if g.json() {
-		if err := printJSON(g.stdout, map[string]any{"switches": out, "changes": total}); err != nil {
+		if err := printJSON(g.stdout, sonicDiffJSON{Switches: out, Changes: total}); err != nil {
 			return err
 		}
 	} else {

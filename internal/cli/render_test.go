@@ -103,7 +103,7 @@ func TestRenderSonicDiff(t *testing.T) {
 		t.Fatalf("unchanged: exit %d\n%s%s", code, stdout, stderr)
 	}
 
-	// One switch drifted: exit 2, per table, key and field.
+	// One switch drifted: exit 3 (changes), per table, key and field.
 	p := filepath.Join(dir, "leaf-1", "config_db.json")
 	var db map[string]map[string]map[string]any
 	data, _ := os.ReadFile(p)

@@ -12,12 +12,13 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// Exit codes, as documented in the README: scripts and CI depend on them.
+// Exit codes, as documented in the README: scripts and CI depend on them,
+// so each means one thing.
 const (
 	ExitOK      = 0
-	ExitNotOK   = 1 // the thing checked is not OK: invalid config, failed run
+	ExitNotOK   = 1 // an error, or the thing checked is not OK: invalid config, failed run
 	ExitUsage   = 2 // the command line itself is wrong
-	ExitChanges = 2 // --detailed-exitcode: the plan has changes (later issues)
+	ExitChanges = 3 // plan --detailed-exitcode, render sonic --diff: there are changes
 )
 
 // globals are the flags every command shares.
@@ -53,10 +54,13 @@ func (e *exitError) Unwrap() error { return e.err }
 // notOK ends a command with exit code 1 after it reported the problem.
 func notOK() error { return &exitError{code: ExitNotOK} }
 
-// Execute runs the command line and returns the process exit code.
+// Execute runs the command line and returns the process exit code. With
+// -o json a failure that printed nothing on standard output yet prints
+// its JSON error object there (the message goes to standard error too).
 func Execute(args []string, stdout, stderr io.Writer) int {
 	args = terraformFlags(args)
-	root, g := newRootGlobals(stdout, stderr)
+	out := &countingWriter{w: stdout}
+	root, g := newRootGlobals(out, stderr)
 	g.args = args
 	root.SetArgs(args)
 	err := root.Execute()
@@ -64,17 +68,23 @@ func Execute(args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return ExitOK
 	}
+	code := ExitUsage
 	var ee *exitError
 	if errors.As(err, &ee) {
+		code = ee.code
 		if ee.err != nil {
 			fmt.Fprintf(g.stderr, "error: %s\n", ee.err)
 		}
-		return ee.code
+		err = ee.err
+	} else {
+		// Anything cobra rejects before a command runs is a usage error.
+		fmt.Fprintf(g.stderr, "error: %s\n", err)
+		fmt.Fprintf(g.stderr, "Run '%s --help' for usage.\n", commandPath(root, args))
 	}
-	// Anything cobra rejects before a command runs is a usage error.
-	fmt.Fprintf(g.stderr, "error: %s\n", err)
-	fmt.Fprintf(g.stderr, "Run '%s --help' for usage.\n", commandPath(root, args))
-	return ExitUsage
+	if out.n.Load() == 0 && (g.json() || outputFlag(args) == "json") {
+		printJSON(stdout, newErrorJSON(err, code))
+	}
+	return code
 }
 
 // flush writes what the terminal writers hold back.
@@ -100,23 +110,24 @@ func newRootGlobals(stdout, stderr io.Writer) (*cobra.Command, *globals) {
 		Short: "Deploy and operate a sovereign cloud from one configuration repository",
 		Long: `Fundament deploys and operates the infrastructure layer of a sovereign cloud
 (OpenStack, Ceph, OVN, a SONiC leaf-spine fabric, Kubernetes) from one
-declarative configuration repository.`,
+declarative configuration repository.
+
+Exit status: 0 success; 1 an error, or what was checked is not OK (an invalid
+configuration, a failed run, an unhealthy cloud); 2 a usage error (the command line
+is wrong); 3 there are changes (plan --detailed-exitcode, render sonic --diff).`,
 		Example: `  fundament init --template lab mycloud
   fundament validate --repo mycloud
   fundament inventory --repo mycloud -o json`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			if g.output != "text" && g.output != "json" {
-				return fmt.Errorf("invalid value %q for -o/--output: use text or json", g.output)
-			}
-			return nil
+			return checkOutput(cmd, g.output)
 		},
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.PersistentFlags().StringVar(&g.repo, "repo", ".", "the configuration repository `DIR`")
-	root.PersistentFlags().StringVarP(&g.output, "output", "o", "text", "output format: text or json")
+	root.PersistentFlags().StringVarP(&g.output, "output", "o", "text", "output format: text or json (a command without JSON output refuses json)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
 
 	root.AddCommand(
@@ -138,6 +149,7 @@ declarative configuration repository.`,
 		newOpenStackCmd(g),
 	)
 	addCompletionExamples(root)
+	root.InitDefaultHelpCmd() // now, so that it too is wrapped (and listed for the tests)
 	wrapRunErrors(root)
 	return root, g
 }

@@ -50,7 +50,7 @@ func newRunsCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().IntVar(&limit, "limit", 20, "show at most `N` runs (0: all)")
-	return cmd
+	return offers(cmd, "json")
 }
 
 func newLogsCmd(g *globals) *cobra.Command {
@@ -78,7 +78,7 @@ func newLogsCmd(g *globals) *cobra.Command {
 				if actions == nil {
 					actions = []state.Action{}
 				}
-				return printJSON(g.stdout, map[string]any{"run": run, "actions": actions})
+				return printJSON(g.stdout, logsJSON{Run: run, Actions: actions})
 			}
 			fmt.Fprintf(g.stdout, "run %s (%s) %s: %s\n  %s\n", run.ID, run.Kind, run.Status, dash(run.Summary), run.Command)
 			for _, a := range actions {
@@ -103,7 +103,7 @@ func newLogsCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&host, "host", "", "only the actions on `HOST`")
-	return cmd
+	return offers(cmd, "json")
 }
 
 func newLockCmd(g *globals) *cobra.Command {
@@ -126,7 +126,7 @@ that holds it), process, user and since when, and whether that process is gone
 				return err
 			}
 			if g.json() {
-				return printJSON(g.stdout, map[string]any{"held": held, "holder": info, "stale": held && info.Stale()})
+				return printJSON(g.stdout, lockJSON{Held: held, Holder: info, Stale: held && info.Stale()})
 			}
 			if !held {
 				fmt.Fprintln(g.stdout, "no apply holds the lock")
@@ -172,6 +172,13 @@ ends. An ID without --force must be the lock's id too.`,
 			if err != nil {
 				return err
 			}
+			if g.json() {
+				out := lockBreakJSON{Broken: ok}
+				if ok {
+					out.Holder = &info
+				}
+				return printJSON(g.stdout, out)
+			}
 			if !ok {
 				fmt.Fprintln(g.stdout, "no lock to break")
 				return nil
@@ -181,8 +188,8 @@ ends. An ID without --force must be the lock's id too.`,
 		},
 	}
 	brk.Flags().BoolVar(&force, "force", false, "break a lock whose process lives (or cannot be checked): needs the lock's `ID`")
-	cmd.AddCommand(brk)
-	return cmd
+	cmd.AddCommand(offers(brk, "json"))
+	return offers(cmd, "json")
 }
 
 func newHostKeysCmd(g *globals) *cobra.Command {
@@ -222,7 +229,7 @@ connect once with --trust-new-host-keys (or pin the new key in the inventory).`,
 			return nil
 		},
 	}
-	cmd.AddCommand(&cobra.Command{
+	cmd.AddCommand(offers(&cobra.Command{
 		Use:     "forget HOST",
 		Short:   "Forget a host's recorded key (after a reinstall)",
 		Example: examples("fundament hostkeys forget ctl-1"),
@@ -236,9 +243,12 @@ connect once with --trust-new-host-keys (or pin the new key in the inventory).`,
 			if err := db.ForgetHostKey(args[0]); err != nil {
 				return err
 			}
+			if g.json() {
+				return printJSON(g.stdout, hostKeyForgetJSON{Forgot: args[0]})
+			}
 			fmt.Fprintf(g.stdout, "forgot the host key of %s; the next connection with --trust-new-host-keys records the key it offers\n", args[0])
 			return nil
 		},
-	})
-	return cmd
+	}, "json"))
+	return offers(cmd, "json")
 }

@@ -28,18 +28,6 @@ certificate check them. See docs/scs.md.`,
 			"fundament scs flavor-name SCS-2V-4-20s SCS-16T-64-3x10s_bms_hwv_i3h_GNa-64_ib",
 			"fundament scs flavors --recommended -o yaml",
 			"fundament scs image-check images.yaml --complete"),
-		// Replaces the root's check: "scs flavors" also renders YAML.
-		PersistentPreRunE: func(c *cobra.Command, _ []string) error {
-			switch {
-			case g.output == "text" || g.output == "json":
-				return nil
-			case g.output == "yaml" && c.Name() == "flavors":
-				return nil
-			case c.Name() == "flavors":
-				return fmt.Errorf("invalid value %q for -o/--output: use text, json or yaml", g.output)
-			}
-			return fmt.Errorf("invalid value %q for -o/--output: use text or json", g.output)
-		},
 	}
 	cmd.AddCommand(newSCSFlavorNameCmd(g), newSCSFlavorsCmd(g), newSCSImageCheckCmd(g))
 	return cmd
@@ -123,7 +111,7 @@ func flavorNameView(c scs.NameCheck) flavorNameJSON {
 }
 
 func newSCSFlavorNameCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	return offers(&cobra.Command{
 		Use:   "flavor-name NAME...",
 		Short: "Decode and validate SCS flavor names (SCS-0100)",
 		Long: `Flavor-name parses each NAME with the SCS-0100 v3 grammar, as the conformance
@@ -163,7 +151,7 @@ Exit status: 0 when every name is valid (warnings allowed), 1 otherwise.`,
 			}
 			return nil
 		},
-	}
+	}, "json")
 }
 
 func printFlavorName(w io.Writer, c scs.NameCheck) {
@@ -240,7 +228,7 @@ Output: a table, or with -o json or -o yaml a list for flavor management tools.`
 		},
 	}
 	cmd.Flags().BoolVar(&recommended, "recommended", false, "also list the recommended flavors")
-	return cmd
+	return offers(cmd, "json", "yaml")
 }
 
 // imageCheckJSON is the output of "scs image-check -o json".
@@ -335,7 +323,7 @@ Exit status: 0 when there is no error, 1 otherwise.`,
 	cmd.Flags().StringVar(&scopeName, "scope", "v5.1", "SCS-compatible IaaS `VERSION` whose rules apply: v5.1 (SCS-0102 v1), next (SCS-0102 v2) or v4 (older image list)")
 	cmd.Flags().BoolVar(&complete, "complete", false, "the file holds every public image of the cloud: also require the standard images")
 	cmd.Flags().StringVar(&now, "now", "", "the reference `TIME` for recency and future dates, YYYY-MM-DD or RFC 3339 (default: the current time)")
-	return cmd
+	return offers(cmd, "json")
 }
 
 func readInput(path string) ([]byte, error) {

@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/fundament-cloud/fundament/internal/diag"
 	"github.com/fundament-cloud/fundament/internal/model"
 	"github.com/fundament-cloud/fundament/internal/secrets"
 )
@@ -35,12 +34,7 @@ repository.`,
 	open := func() (*secrets.Store, *model.Cloud, error) {
 		c, diags := model.Load(g.repo)
 		if diags.HasErrors() {
-			for _, d := range diags.Items() {
-				if d.Severity == diag.Error {
-					fmt.Fprintln(g.stderr, d.String())
-				}
-			}
-			return nil, nil, fmt.Errorf("cannot read the configuration in %s; fix the errors above", g.repo)
+			return nil, nil, invalidConfig(g, diags, fmt.Sprintf("cannot read the configuration in %s; fix the errors above", g.repo))
 		}
 		st, err := secrets.Open(secrets.Options{RepoDir: g.repo, CloudName: c.Spec.Name, IdentityFile: identity})
 		return st, c, err
@@ -70,7 +64,7 @@ expire soon (within 30 days; the CA within a year).`,
 				return err
 			}
 			if g.json() {
-				return printJSON(g.stdout, map[string]any{"identity": st.IdentityPath(), "created": nonNil(created), "rotated": nonNil(rotated)})
+				return printJSON(g.stdout, secretsGenerateJSON{Identity: st.IdentityPath(), Created: nonNil(created), Rotated: nonNil(rotated)})
 			}
 			for _, n := range created {
 				fmt.Fprintf(g.stdout, "created %s\n", n)
@@ -101,13 +95,7 @@ expire soon (within 30 days; the CA within a year).`,
 			if err != nil {
 				return err
 			}
-			type row struct {
-				Name        string `json:"name"`
-				Present     bool   `json:"present"`
-				Required    bool   `json:"required"`
-				Description string `json:"description,omitempty"`
-			}
-			var rows []row
+			rows := []secretRow{}
 			required := secrets.Required(c)
 			seen := map[string]bool{}
 			for _, sp := range required {
@@ -117,13 +105,13 @@ expire soon (within 30 days; the CA within a year).`,
 				if sp.Ring != "" && !slices.Contains(present, sp.Name) && secrets.Satisfied(sp, present) {
 					continue
 				}
-				rows = append(rows, row{sp.Name, slices.Contains(present, sp.Name), true, sp.Description})
+				rows = append(rows, secretRow{sp.Name, slices.Contains(present, sp.Name), true, sp.Description})
 			}
 			for _, n := range present {
 				if seen[n] {
 					continue
 				}
-				r := row{Name: n, Present: true}
+				r := secretRow{Name: n, Present: true}
 				for _, sp := range required {
 					if secrets.InRing(sp.Ring, n) {
 						r.Required, r.Description = true, "member of the key ring "+sp.Ring+"N"
@@ -132,16 +120,27 @@ expire soon (within 30 days; the CA within a year).`,
 				}
 				rows = append(rows, r)
 			}
+			missing := 0
+			for _, r := range rows {
+				if !r.Present {
+					missing++
+				}
+			}
 			if g.json() {
-				return printJSON(g.stdout, rows)
+				if err := printJSON(g.stdout, rows); err != nil {
+					return err
+				}
+				if missing > 0 {
+					return notOK() // as in text: scripts check the exit status
+				}
+				return nil
 			}
 			t := newTable(g.stdout, "SECRET", "STATE", "USED FOR")
-			missing := 0
 			for _, r := range rows {
 				state := "present"
 				switch {
 				case !r.Present:
-					state, missing = "missing", missing+1
+					state = "missing"
 				case !r.Required:
 					state = "unused"
 				}
@@ -184,13 +183,13 @@ This is the only command that prints a secret.`,
 				return err
 			}
 			if g.json() {
-				return printJSON(g.stdout, map[string]string{"name": args[0], "value": v})
+				return printJSON(g.stdout, secretJSON{Name: args[0], Value: v})
 			}
 			fmt.Fprintln(g.rawOut, v) // the value, as it is
 			return nil
 		},
 	}
-	cmd.AddCommand(generate, list, show)
+	cmd.AddCommand(offers(generate, "json"), offers(list, "json"), offers(show, "json"))
 	return cmd
 }
 

@@ -11,7 +11,6 @@ import (
 
 	"github.com/fundament-cloud/fundament/internal/catalog"
 	"github.com/fundament-cloud/fundament/internal/components"
-	"github.com/fundament-cloud/fundament/internal/diag"
 	"github.com/fundament-cloud/fundament/internal/lease"
 	"github.com/fundament-cloud/fundament/internal/model"
 	"github.com/fundament-cloud/fundament/internal/resource"
@@ -58,12 +57,7 @@ type session struct {
 func loadValid(g *globals) (*model.Cloud, error) {
 	c, diags := validate.Check(g.repo)
 	if diags.HasErrors() {
-		for _, d := range diags.Items() {
-			if d.Severity == diag.Error {
-				fmt.Fprintln(g.stderr, d.String())
-			}
-		}
-		return nil, fmt.Errorf("the configuration in %s is invalid; fix the errors above", g.repo)
+		return nil, invalidConfig(g, diags, fmt.Sprintf("the configuration in %s is invalid; fix the errors above", g.repo))
 	}
 	return c, nil
 }

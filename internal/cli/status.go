@@ -107,7 +107,7 @@ Exit status: 0 when everything is OK, 1 otherwise.`,
 			}
 			worst := health.Worst(results)
 			if g.json() {
-				if err := printJSON(g.stdout, map[string]any{"status": worst, "results": results}); err != nil {
+				if err := printJSON(g.stdout, statusJSON{Status: worst, Results: nonNilResults(results)}); err != nil {
 					return err
 				}
 			} else {
@@ -122,7 +122,7 @@ Exit status: 0 when everything is OK, 1 otherwise.`,
 	f.register(cmd)
 	cmd.Flags().DurationVar(&timeout, "timeout", 2*time.Minute, "time limit of all checks")
 	cmd.Flags().DurationVar(&wait, "wait", 0, "check again until everything is OK or this much time has passed")
-	return cmd
+	return offers(cmd, "json")
 }
 
 func printStatus(g *globals, results []health.Result, worst health.Status) {
@@ -147,4 +147,11 @@ func countNotOK(rs []health.Result) int {
 		}
 	}
 	return n
+}
+
+func nonNilResults(rs []health.Result) []health.Result {
+	if rs == nil {
+		return []health.Result{}
+	}
+	return rs
 }

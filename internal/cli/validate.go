@@ -50,7 +50,7 @@ Exit status: 0 when valid (warnings allowed), 1 when there is an error.`,
 		},
 	}
 	cmd.Flags().BoolVar(&listRules, "list-rules", false, "list the semantic rules and their ids")
-	return cmd
+	return offers(cmd, "json")
 }
 
 func summary(c *model.Cloud, diags *diag.List) string {

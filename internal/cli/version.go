@@ -45,7 +45,7 @@ func currentVersion() versionInfo {
 }
 
 func newVersionCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	return offers(&cobra.Command{
 		Use:     "version",
 		Short:   "Print Fundament's version and the release streams it carries",
 		Example: examples("fundament version", "fundament version -o json"),
@@ -69,5 +69,5 @@ func newVersionCmd(g *globals) *cobra.Command {
 			fmt.Fprintf(g.stdout, " %s %s\nrelease streams: %v (default %s)\n", v.Go, v.Platform, v.Streams, v.DefaultStream)
 			return nil
 		},
-	}
+	}, "json")
 }

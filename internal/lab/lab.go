@@ -39,7 +39,8 @@ type Lab struct {
 	// OperatorKey is the public key authorized for root on every node.
 	OperatorKey string
 	Log         io.Writer
-	// Progress hears which nodes Up boots (nil: nothing).
+	// Progress hears which nodes Up boots and which answer WaitSSH (nil:
+	// nothing).
 	Progress Progress
 }
 

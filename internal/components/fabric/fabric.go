@@ -12,8 +12,8 @@ import (
 	"strings"
 
 	"github.com/fundament-cloud/fundament/internal/catalog"
-	"github.com/fundament-cloud/fundament/internal/components/hostnet"
 	"github.com/fundament-cloud/fundament/internal/model"
+	"github.com/fundament-cloud/fundament/internal/ovs"
 	"github.com/fundament-cloud/fundament/internal/release"
 	rfabric "github.com/fundament-cloud/fundament/internal/render/fabric"
 	"github.com/fundament-cloud/fundament/internal/render/frr"
@@ -103,8 +103,8 @@ func switchItems(stream *release.Stream, sw *rfabric.Switch) ([]*catalog.Item, e
 // sviItems runs Open vSwitch on a lab leaf that holds anycast gateways: the
 // lab kernel has no VLAN devices, so OVS untags the bridge's VLANs into
 // the internal ports VlanN that networkd addresses.
-func sviItems(stream *release.Stream, sw *rfabric.Switch, add hostnet.Add, after *catalog.Item) error {
-	svc, err := hostnet.UserspaceOVS(stream, add)
+func sviItems(stream *release.Stream, sw *rfabric.Switch, add ovs.Add, after *catalog.Item) error {
+	svc, err := ovs.Userspace(ovs.StreamPin(stream), add)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/fundament-cloud/fundament/internal/catalog"
 	"github.com/fundament-cloud/fundament/internal/model"
+	"github.com/fundament-cloud/fundament/internal/ovs"
 	"github.com/fundament-cloud/fundament/internal/release"
 	rfabric "github.com/fundament-cloud/fundament/internal/render/fabric"
 	"github.com/fundament-cloud/fundament/internal/render/networkd"
@@ -65,9 +66,9 @@ func hostItems(c *model.Cloud, stream *release.Stream, h *model.Host) ([]*catalo
 		items = append(items, it)
 		return it
 	}
-	ovs := ProvidesOVS(c, h)
+	withOVS := ProvidesOVS(c, h)
 	tunnel, brPhy := TunnelLayout(c, h)
-	files, err := networkd.Host(c, h, networkd.HostOptions{BrPhy: brPhy, BrPhyPort: tunnel, Devices: ovs,
+	files, err := networkd.Host(c, h, networkd.HostOptions{BrPhy: brPhy, BrPhyPort: tunnel, Devices: withOVS,
 		Routes: rfabric.Loopbacks(c)})
 	if err != nil {
 		return nil, err
@@ -77,8 +78,8 @@ func hostItems(c *model.Cloud, stream *release.Stream, h *model.Host) ([]*catalo
 		netFiles = append(netFiles, add(resource.File{Path: path.Join(networkd.Dir, f.Name), Content: []byte(f.Content)}))
 	}
 	var before []*catalog.Item
-	if ovs {
-		svc, err := UserspaceOVS(stream, add)
+	if withOVS {
+		svc, err := ovs.Userspace(ovs.StreamPin(stream), add)
 		if err != nil {
 			return nil, err
 		}

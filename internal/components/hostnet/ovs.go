@@ -142,19 +142,3 @@ func quoteAll(ss []string) []string {
 	}
 	return out
 }
-
-// VswitchdNetdev starts ovs-vswitchd without ovs-ctl, which loads the
-// openvswitch kernel module first and fails where there is none (the
-// lab); --disable-system keeps it from ever making a kernel datapath.
-const VswitchdNetdev = `# Written by Fundament from the configuration repository; changes here are overwritten.
-# Open vSwitch with the userspace (netdev) datapath only: ovs-vswitchd is
-# started directly, since ovs-ctl insists on loading the kernel module.
-[Service]
-Nice=-10
-ExecStart=
-ExecStart=/usr/sbin/ovs-vswitchd unix:/var/run/openvswitch/db.sock -vconsole:emer -vsyslog:err -vfile:info --disable-system --no-chdir --log-file=/var/log/openvswitch/ovs-vswitchd.log --pidfile=/var/run/openvswitch/ovs-vswitchd.pid --detach
-ExecReload=
-`
-
-// VswitchdDropIn is the drop-in that starts ovs-vswitchd userspace-only.
-const VswitchdDropIn = "/etc/systemd/system/ovs-vswitchd.service.d/fundament-netdev.conf"

@@ -8,6 +8,7 @@ import (
 	"github.com/fundament-cloud/fundament/internal/components/hostnet"
 
 	"github.com/fundament-cloud/fundament/internal/catalog"
+	"github.com/fundament-cloud/fundament/internal/ovs"
 	"github.com/fundament-cloud/fundament/internal/resource"
 )
 
@@ -21,7 +22,7 @@ const (
 	systemIDFile = "/etc/openvswitch/system-id.conf"
 	// vswitchdDropIn starts ovs-vswitchd without ovs-ctl where the
 	// datapath is netdev (see vswitchdNetdev).
-	vswitchdDropIn = hostnet.VswitchdDropIn
+	vswitchdDropIn = ovs.VswitchdDropIn
 	// probeInterval (ms) is how long ovn-controller waits on a silent
 	// southbound connection before it probes and then reconnects; OVS's
 	// 5 s is short for a busy database (Neutron's own default is 60 s).
@@ -30,7 +31,7 @@ const (
 
 // vswitchdNetdev starts ovs-vswitchd userspace-only where the datapath is
 // netdev and host networking does not run Open vSwitch already.
-const vswitchdNetdev = hostnet.VswitchdNetdev
+const vswitchdNetdev = ovs.VswitchdNetdev
 
 // chassis declares Open vSwitch and ovn-controller on a chassis:
 //

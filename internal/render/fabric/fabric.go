@@ -12,7 +12,6 @@ import (
 	"sort"
 
 	"github.com/fundament-cloud/fundament/internal/model"
-	"github.com/fundament-cloud/fundament/internal/validate"
 )
 
 // Switch is one switch's part of the fabric.
@@ -52,7 +51,7 @@ type Gateway struct {
 
 // Of returns the fabric view of every switch of the model, by name.
 func Of(c *model.Cloud) (map[string]*Switch, error) {
-	asns := validate.EffectiveASNs(c)
+	asns := c.EffectiveASNs()
 	mgmtBits := 24
 	for _, n := range c.Network.Networks {
 		if n.Role == model.NetManagement {

@@ -14,7 +14,6 @@ import (
 	"github.com/fundament-cloud/fundament/internal/diag"
 	"github.com/fundament-cloud/fundament/internal/hwsku"
 	"github.com/fundament-cloud/fundament/internal/model"
-	"github.com/fundament-cloud/fundament/internal/validate"
 )
 
 // Fabric is the model indexed for rendering: who is cabled to which
@@ -53,7 +52,7 @@ func New(c *model.Cloud) (*Fabric, error) {
 		switches: c.SwitchesByName(),
 		hosts:    c.HostsByName(),
 		networks: c.NetworksByName(),
-		asns:     validate.EffectiveASNs(c),
+		asns:     c.EffectiveASNs(),
 		links:    map[string]map[string]peer{},
 	}
 	for _, s := range c.Network.Switches {
