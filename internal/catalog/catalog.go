@@ -57,7 +57,8 @@ type Catalog struct {
 }
 
 // New builds a catalog from items and checks it: every reference must
-// exist, a resource appears once per host, and dependencies form no cycle.
+// exist, a resource appears once per host, and the dependencies, rolling
+// batches and their gates form no cycle (see findCycle).
 func New(items []*Item, groups []*Group) (*Catalog, error) {
 	c := &Catalog{Items: items, Groups: map[string]*Group{}, index: map[Ref]*Item{}}
 	var errs []string
@@ -87,7 +88,7 @@ func New(items []*Item, groups []*Group) (*Catalog, error) {
 	}
 	if len(errs) == 0 {
 		if cycle := c.findCycle(); cycle != nil {
-			errs = append(errs, "dependency cycle: "+strings.Join(cycle, " -> "))
+			errs = append(errs, "dependency cycle (each waits for the next): "+strings.Join(cycle, " -> "))
 		}
 	}
 	if len(errs) > 0 {
@@ -130,8 +131,10 @@ func (c *Catalog) HostItems(host string) []*Item {
 }
 
 // Order returns every item in a dependency order: each after everything
-// it depends on (After and Subscribes), otherwise in declaration order.
+// it depends on (After and Subscribes) and, in a rolling group, after the
+// items of the batches before its own; otherwise in declaration order.
 func (c *Catalog) Order() []*Item {
+	gates := c.rollGates()
 	done := make(map[*Item]bool, len(c.Items))
 	out := make([]*Item, 0, len(c.Items))
 	var visit func(it *Item)
@@ -143,6 +146,11 @@ func (c *Catalog) Order() []*Item {
 		for _, r := range c.deps(it) {
 			visit(c.index[r])
 		}
+		if g := gates[it]; g != nil {
+			for _, m := range g.members {
+				visit(m)
+			}
+		}
 		out = append(out, it)
 	}
 	for _, it := range c.Items {
@@ -153,50 +161,6 @@ func (c *Catalog) Order() []*Item {
 
 func (c *Catalog) deps(it *Item) []Ref {
 	return append(append([]Ref(nil), it.After...), it.Subscribes...)
-}
-
-func (c *Catalog) findCycle() []string {
-	const (
-		white = iota
-		grey
-		black
-	)
-	color := map[*Item]int{}
-	var stack []*Item
-	var cycle []string
-	var visit func(it *Item) bool
-	visit = func(it *Item) bool {
-		color[it] = grey
-		stack = append(stack, it)
-		for _, r := range c.deps(it) {
-			next := c.index[r]
-			switch color[next] {
-			case grey:
-				for i, s := range stack {
-					if s == next {
-						for _, x := range stack[i:] {
-							cycle = append(cycle, x.Ref().String())
-						}
-						cycle = append(cycle, next.Ref().String())
-						return true
-					}
-				}
-			case white:
-				if visit(next) {
-					return true
-				}
-			}
-		}
-		stack = stack[:len(stack)-1]
-		color[it] = black
-		return false
-	}
-	for _, it := range c.Items {
-		if color[it] == white && visit(it) {
-			return cycle
-		}
-	}
-	return nil
 }
 
 // Hash is a digest of the whole desired state: every item's desired
