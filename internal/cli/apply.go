@@ -34,9 +34,15 @@ plan was made. Without one it plans, shows the plan and asks for 'yes' (or takes
 
 Hosts are worked on in parallel, one action at a time per host, in dependency
 order; clustered services roll one batch at a time behind a health gate. A failure
-skips what depends on it and nothing else. Ctrl-C stops starting new actions; those
-in flight finish and are recorded. Every attempt is recorded in .fundament/state.db
-('fundament runs', 'fundament logs RUN').
+skips what depends on it and nothing else. Each step runs under its own declared
+timeout, or --action-timeout when it declares none. A step cut short (its time ran
+out, the connection dropped) runs again only when it is idempotent or its guard says
+it has not happened; otherwise its host stops there, and the report says what to
+check. Ctrl-C stops at once: no new action starts, and those in flight get a few
+seconds to finish before they are stopped and recorded interrupted (one still
+running on its host holds the host's lock, and the next apply waits for it). Every
+attempt is recorded in .fundament/state.db ('fundament runs', 'fundament logs
+RUN'); a failure to record fails the apply.
 
 Only one apply runs at a time: before it compiles the catalog or reaches a host
 otherwise, apply takes the repository's lock (.fundament/state.db) and a lease on
@@ -59,16 +65,17 @@ Exit status: 0 when everything was applied, 1 otherwise.`,
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			// The first interrupt stops new actions; then the default
-			// handling comes back, so that a second one ends the process
-			// at once (the state database then shows the run interrupted).
+			// The first interrupt ends the run within the engine's grace;
+			// then the default handling comes back, so that a second one
+			// ends the process at once (the state database then shows the
+			// run interrupted).
 			finished := make(chan struct{})
 			defer close(finished)
 			go func() {
 				select {
 				case <-ctx.Done():
 					stop()
-					fmt.Fprintln(g.stderr, "\nInterrupted: no new action starts; the actions in flight finish and are recorded. Interrupt again to stop at once.")
+					fmt.Fprintln(g.stderr, "\nInterrupted: no new action starts; the actions in flight get a few seconds to finish, then they are stopped and recorded interrupted. Interrupt again to stop at once.")
 				case <-finished:
 				}
 			}()
@@ -79,8 +86,8 @@ Exit status: 0 when everything was applied, 1 otherwise.`,
 	}
 	f.register(cmd)
 	cmd.Flags().BoolVar(&autoApprove, "auto-approve", false, "apply without asking for confirmation")
-	cmd.Flags().IntVar(&retries, "retries", 2, "retries of an action after a transient failure (connection lost, dpkg lock)")
-	cmd.Flags().DurationVar(&timeout, "action-timeout", 10*time.Minute, "time limit of one action")
+	cmd.Flags().IntVar(&retries, "retries", 2, "retries of an action that failed without running, or that may run again (idempotent, or its guard says it has not happened) after a lost connection, a timeout or a dpkg lock")
+	cmd.Flags().DurationVar(&timeout, "action-timeout", 10*time.Minute, "time limit of one attempt of a step that declares none (a step's own timeout, longer or shorter, replaces it)")
 	return cmd
 }
 
@@ -99,15 +106,18 @@ func confirm(g *globals) error {
 }
 
 func summaryLine(sum *engine.Summary) string {
-	line := fmt.Sprintf("%d succeeded, %d failed, %d skipped, %d cancelled in %s",
-		sum.Count(engine.StatusSucceeded), sum.Count(engine.StatusFailed), sum.Count(engine.StatusSkipped),
-		sum.Count(engine.StatusCancelled), sum.Duration.Round(time.Millisecond))
+	line := fmt.Sprintf("%d succeeded, %d failed, %d skipped, %d cancelled", sum.Count(engine.StatusSucceeded),
+		sum.Count(engine.StatusFailed), sum.Count(engine.StatusSkipped), sum.Count(engine.StatusCancelled))
+	if n := sum.Count(engine.StatusInterrupted); n > 0 {
+		line += fmt.Sprintf(", %d interrupted", n)
+	}
+	line += " in " + sum.Duration.Round(time.Millisecond).String()
 	if len(sum.HostsSkipped) > 0 {
 		line += fmt.Sprintf("; hosts not reached: %s", strings.Join(sum.HostsSkipped, ", "))
 	}
 	var failed []string
 	for _, r := range sum.Results {
-		if r.Status == engine.StatusFailed {
+		if r.Status == engine.StatusFailed || r.Status == engine.StatusInterrupted {
 			failed = append(failed, r.Host+"/"+r.Resource)
 		}
 	}
@@ -147,8 +157,8 @@ func (r *recorder) FinishAction(id int64, status, output, errText string) error 
 	return r.db.FinishAction(id, status, output, errText)
 }
 
-func (r *recorder) SetApplied(host, res, desiredHash string) error {
-	return r.db.SetApplied(host, res, desiredHash, r.runID)
+func (r *recorder) FinishApplied(id int64, output, desiredHash string) error {
+	return r.db.FinishApplied(id, output, desiredHash)
 }
 
 // progress renders engine events: a line per finished action on a
@@ -175,6 +185,8 @@ func (p *progress) event(e engine.Event) {
 		fmt.Fprintf(p.w, "  ok      %-12s %s %s (%dms)\n", e.Host, e.Op, e.Resource, e.Millis)
 	case engine.EventActionFailed:
 		fmt.Fprintf(p.w, "  FAILED  %-12s %s %s: %s\n", e.Host, e.Op, e.Resource, e.Message)
+	case engine.EventActionInterrupted:
+		fmt.Fprintf(p.w, "  INTERRUPTED %-8s %s %s: %s\n", e.Host, e.Op, e.Resource, e.Message)
 	case engine.EventActionRetry:
 		fmt.Fprintf(p.w, "  retry   %-12s %s %s: %s\n", e.Host, e.Op, e.Resource, e.Message)
 	case engine.EventActionSkipped:
@@ -192,16 +204,19 @@ func (p *progress) summary(runID string, sum *engine.Summary, line string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.json {
-		b, _ := json.Marshal(map[string]any{"type": "summary", "run": runID, "ok": sum.OK(), "cancelled": sum.Cancelled, "summary": line, "results": sum.Results})
+		b, _ := json.Marshal(map[string]any{"type": "summary", "run": runID, "ok": sum.OK(), "cancelled": sum.Cancelled, "error": sum.Error, "summary": line, "results": sum.Results})
 		fmt.Fprintf(p.w, "%s\n", b)
 		return
 	}
 	fmt.Fprintf(p.w, "\nApply %s: %s.\n", map[bool]string{true: "complete", false: "incomplete"}[sum.OK()], line)
+	if sum.Error != "" {
+		fmt.Fprintf(p.w, "  %s\n", sum.Error)
+	}
 	// What went wrong, again at the end: with many hosts the progress
 	// lines have scrolled away.
 	for _, r := range sum.Results {
 		switch r.Status {
-		case engine.StatusFailed, engine.StatusSkipped, engine.StatusCancelled:
+		case engine.StatusFailed, engine.StatusSkipped, engine.StatusCancelled, engine.StatusInterrupted:
 			fmt.Fprintf(p.w, "  %-9s %-12s %s %s: %s\n", r.Status, r.Host, r.Op, r.Resource, r.Error)
 		}
 	}
