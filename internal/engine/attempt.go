@@ -38,16 +38,20 @@ var (
 	errInterrupted = errors.New("the run was cancelled")
 )
 
-// declaredMargin: a step with a declared timeout enforces it on the host
-// (timeout(1): TERM, KILL 10 s later, exit status 124 or 137); the
-// manager waits this much longer for that exit status before it gives up
-// on the connection.
-const declaredMargin = 30 * time.Second
+// A step with a declared timeout enforces it on the host, from when it
+// holds the host lock (timeout(1): TERM, KILL 10 s later, exit status 124
+// or 137). The manager waits for that exit status as long as the host
+// lock may keep the step waiting (resource.WithHostLock gives up after an
+// hour) and declaredMargin more, before it gives up on the connection.
+const (
+	hostLockWait   = time.Hour
+	declaredMargin = 30 * time.Second
+)
 
 // recheckTimeout bounds running a guard again after an attempt of
 // unknown outcome (resource.GuardTimeout, and the wait for the host lock
 // that a process of the step may still hold).
-const recheckTimeout = 2 * time.Minute
+const recheckTimeout = 5 * time.Minute
 
 // limit is a step's time limit.
 type limit struct {
@@ -87,7 +91,7 @@ type stepResult struct {
 func (r *runner) attempt(ctx context.Context, n *node, l limit) stepResult {
 	wait := l.d
 	if l.declared {
-		wait += declaredMargin
+		wait += hostLockWait + declaredMargin
 	}
 	base, interrupt := context.WithCancelCause(context.WithoutCancel(ctx))
 	defer interrupt(nil)
@@ -144,6 +148,8 @@ func (r *runner) classify(s stepResult, l limit, took time.Duration) *failure {
 		return &failure{outcome: interrupted, msg: fmt.Sprintf("interrupted: the run was cancelled and the step did not end within the grace of %s; "+
 			"stopped after %s, it may have partly run (a process of it that survives holds %s on the host, and the next apply waits for it)",
 			r.opts.Grace, took, resource.HostLockPath)}
+	case errors.Is(s.cause, errTimedOut) && l.declared:
+		return &failure{outcome: unknown, msg: fmt.Sprintf("no answer from the host after %s (its declared timeout is %s; a wait for the host lock included)", took, l.d)}
 	case errors.Is(s.cause, errTimedOut):
 		return &failure{outcome: unknown, msg: fmt.Sprintf("timed out after %s; the attempt took %s (a wait for the host lock included)", l, took)}
 	case s.err != nil && s.definite:
@@ -155,7 +161,7 @@ func (r *runner) classify(s stepResult, l limit, took time.Duration) *failure {
 		}
 		return &failure{outcome: unknown, msg: fmt.Sprintf("%s; the attempt took %s (a wait for the host lock included)", r.clean(s.err.Error()), took)}
 	case l.declared && (s.exit == 124 || s.exit == 137) && took >= l.d:
-		return &failure{outcome: unknown, msg: fmt.Sprintf("timed out after %s (exit status %d of timeout); the attempt took %s (a wait for the host lock included)", l, s.exit, took)}
+		return &failure{outcome: unknown, msg: fmt.Sprintf("timed out after %s (exit status %d of timeout); the attempt took %s, a wait for the host lock included", l, s.exit, took)}
 	}
 	return &failure{outcome: failed, passing: transientOutput(s.stderr),
 		msg: fmt.Sprintf("exit status %d: %s", s.exit, lastLines(r.clean(s.stderr), 3))}

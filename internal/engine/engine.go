@@ -99,8 +99,9 @@ type Options struct {
 	// Backoff before the first retry; it doubles each time. Default 2s.
 	Backoff time.Duration
 	// ActionTimeout bounds one attempt of a step that declares no time
-	// limit of its own; a declared one (resource.StepTimeout) replaces
-	// it, longer or shorter. Default 10 minutes.
+	// limit of its own, a wait for the host lock included; a declared one
+	// (resource.StepTimeout) replaces it, longer or shorter, and counts
+	// on the host from when the step holds the lock. Default 10 minutes.
 	ActionTimeout time.Duration
 	// Grace is how long actions in flight may go on once the run is
 	// cancelled, before they are stopped and recorded interrupted.
