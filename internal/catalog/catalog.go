@@ -58,7 +58,7 @@ type Catalog struct {
 
 // New builds a catalog from items and checks it: every reference must
 // exist, a resource appears once per host, and the dependencies, rolling
-// batches and their gates form no cycle (see findCycle).
+// batches, their gates and each host's order form no cycle (findCycle).
 func New(items []*Item, groups []*Group) (*Catalog, error) {
 	c := &Catalog{Items: items, Groups: map[string]*Group{}, index: map[Ref]*Item{}}
 	var errs []string
@@ -130,34 +130,15 @@ func (c *Catalog) HostItems(host string) []*Item {
 	return out
 }
 
-// Order returns every item in a dependency order: each after everything
-// it depends on (After and Subscribes) and, in a rolling group, after the
-// items of the batches before its own; otherwise in declaration order.
-func (c *Catalog) Order() []*Item {
-	gates := c.rollGates()
-	done := make(map[*Item]bool, len(c.Items))
-	out := make([]*Item, 0, len(c.Items))
-	var visit func(it *Item)
-	visit = func(it *Item) {
-		if done[it] {
-			return
-		}
-		done[it] = true
-		for _, r := range c.deps(it) {
-			visit(c.index[r])
-		}
-		if g := gates[it]; g != nil {
-			for _, m := range g.members {
-				visit(m)
-			}
-		}
-		out = append(out, it)
-	}
-	for _, it := range c.Items {
-		visit(it)
-	}
-	return out
-}
+// Order returns every item in the order the engine applies them, each
+// host running its own in this order: every item after what it waits for
+// (After, Subscribes and, in a rolling group's later batch, the batch
+// before it), and otherwise in declaration order. An item only ever
+// moves later, for what it waits for; nothing moves earlier for what
+// waits for it. So a host's step that is not in a later batch never waits
+// behind one that is, nor for another member's gate: a member's RAFT join
+// does not wait for the gate that needs it joined.
+func (c *Catalog) Order() []*Item { return c.order(c.rollGates()) }
 
 func (c *Catalog) deps(it *Item) []Ref {
 	return append(append([]Ref(nil), it.After...), it.Subscribes...)

@@ -1,6 +1,8 @@
 package catalog
 
 import (
+	"container/heap"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -9,10 +11,9 @@ import (
 // rolling group's batch waits for the health gate after the batch before
 // it, which waits for that batch's items; and each host runs its items
 // one at a time in Order. A cycle through any of these hangs an apply, so
-// New refuses it, naming it. Order follows the gates too, so a host's
-// order never waits for something that waits for the host: with the
-// dependencies and gates acyclic, the per-host order adds no cycle (the
-// engine checks its own graph, per-host order included, before it runs).
+// New refuses it, naming it (the engine checks its own graph again before
+// it runs). Order never moves a step earlier for what waits for it, so a
+// host's order adds no wait that the dependencies and gates do not.
 
 // gate is the health gate after one batch of a rolling group.
 type gate struct {
@@ -94,8 +95,9 @@ func (c *Catalog) rollGates() map[*Item]*gate {
 }
 
 // waitsFor lists what a vertex (an *Item or a *gate) waits for: an item
-// its dependencies and the gate before its batch, a gate its batch.
-func (c *Catalog) waitsFor(v any, gates map[*Item]*gate) []any {
+// its dependencies, the gate before its batch and the item before it on
+// its host; a gate its batch.
+func (c *Catalog) waitsFor(v any, gates map[*Item]*gate, before map[*Item]*Item) []any {
 	switch v := v.(type) {
 	case *Item:
 		var out []any
@@ -104,6 +106,9 @@ func (c *Catalog) waitsFor(v any, gates map[*Item]*gate) []any {
 		}
 		if g := gates[v]; g != nil {
 			out = append(out, g)
+		}
+		if p := before[v]; p != nil {
+			out = append(out, p)
 		}
 		return out
 	case *gate:
@@ -123,18 +128,41 @@ func vertexName(v any) string {
 	return v.(*gate).String()
 }
 
-// findCycle returns a cycle of the graph (dependencies, rolling batches
-// and their gates) as names, each waiting for the next, the first
-// repeated at the end; nil when there is none.
+// findCycle returns a cycle of the graph the engine runs (dependencies,
+// rolling batches and their gates, each host's order) as names, each
+// waiting for the next, the first repeated at the end; nil when there is
+// none. Order is a topological order of the dependencies and gates, so
+// with those acyclic the hosts' orders add no cycle; they are checked
+// all the same, and a step that waits only because it comes next on its
+// host says so.
 func (c *Catalog) findCycle() []string {
 	gates := c.rollGates()
 	roots := make([]any, len(c.Items))
 	for i, it := range c.Items {
 		roots[i] = it
 	}
+	before := map[*Item]*Item{}
+	waits := func(v any) []any { return c.waitsFor(v, gates, before) }
+	cycle := FindCycle(roots, waits)
+	if cycle == nil {
+		last := map[string]*Item{}
+		for _, it := range c.order(gates) {
+			if p := last[it.Host]; p != nil {
+				before[it] = p
+			}
+			last[it.Host] = it
+		}
+		cycle = FindCycle(roots, waits)
+	}
 	var names []string
-	for _, v := range FindCycle(roots, func(v any) []any { return c.waitsFor(v, gates) }) {
-		names = append(names, vertexName(v))
+	for i, v := range cycle {
+		name := vertexName(v)
+		if i > 0 {
+			if prev, ok := cycle[i-1].(*Item); ok && before[prev] == v && !slices.Contains(c.deps(prev), v.(*Item).Ref()) {
+				name = "(the step before it on " + prev.Host + ") " + name
+			}
+		}
+		names = append(names, name)
 	}
 	return names
 }
@@ -179,4 +207,89 @@ func FindCycle[V comparable](roots []V, waits func(V) []V) []V {
 		}
 	}
 	return nil
+}
+
+// order is Order given the gates (rollGates): a topological order of the
+// items and gates in which the item placed next is always the
+// first-declared one whose dependencies and gate are placed (Kahn's
+// algorithm with the declaration index as priority). A cycle (refused by
+// New) would leave items unplaced; they follow in declaration order.
+func (c *Catalog) order(gates map[*Item]*gate) []*Item {
+	index := make(map[*Item]int, len(c.Items))
+	for i, it := range c.Items {
+		index[it] = i
+	}
+	// waiting counts what an item or gate still waits for; dependents
+	// and gated list what a placed item or passed gate frees.
+	waiting := map[any]int{}
+	dependents := map[*Item][]*Item{}
+	gated := map[*gate][]*Item{}
+	memberOf := map[*Item]*gate{}
+	for _, it := range c.Items {
+		for _, r := range c.deps(it) {
+			d := c.index[r]
+			dependents[d] = append(dependents[d], it)
+			waiting[it]++
+		}
+		if g := gates[it]; g != nil {
+			if _, seen := gated[g]; !seen {
+				for _, m := range g.members {
+					memberOf[m] = g
+				}
+				waiting[g] = len(g.members)
+			}
+			gated[g] = append(gated[g], it)
+			waiting[it]++
+		}
+	}
+	ready := &itemHeap{index: index}
+	for _, it := range c.Items {
+		if waiting[it] == 0 {
+			heap.Push(ready, it)
+		}
+	}
+	out := make([]*Item, 0, len(c.Items))
+	placed := make(map[*Item]bool, len(c.Items))
+	free := func(it *Item) {
+		if waiting[it]--; waiting[it] == 0 {
+			heap.Push(ready, it)
+		}
+	}
+	for ready.Len() > 0 {
+		it := heap.Pop(ready).(*Item)
+		out = append(out, it)
+		placed[it] = true
+		for _, d := range dependents[it] {
+			free(d)
+		}
+		if g := memberOf[it]; g != nil {
+			if waiting[g]--; waiting[g] == 0 {
+				for _, w := range gated[g] {
+					free(w)
+				}
+			}
+		}
+	}
+	for _, it := range c.Items {
+		if !placed[it] {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// itemHeap orders items by their declaration index.
+type itemHeap struct {
+	items []*Item
+	index map[*Item]int
+}
+
+func (h *itemHeap) Len() int           { return len(h.items) }
+func (h *itemHeap) Less(i, j int) bool { return h.index[h.items[i]] < h.index[h.items[j]] }
+func (h *itemHeap) Swap(i, j int)      { h.items[i], h.items[j] = h.items[j], h.items[i] }
+func (h *itemHeap) Push(x any)         { h.items = append(h.items, x.(*Item)) }
+func (h *itemHeap) Pop() any {
+	last := h.items[len(h.items)-1]
+	h.items = h.items[:len(h.items)-1]
+	return last
 }

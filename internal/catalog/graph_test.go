@@ -52,24 +52,60 @@ func TestNewRefusesCyclesThroughGates(t *testing.T) {
 	}
 }
 
-// Order follows the gates: a host's item that a first batch waits for
-// comes before the host's own (later) batch, whatever the declaration
-// order; otherwise the host, running its items one at a time in order,
-// would wait for its batch before the step the first batch waits for.
-func TestOrderFollowsGates(t *testing.T) {
-	c, err := New([]*Item{
-		cmd("c2", "join", "db"),
-		cmd("c1", "join", "db", cmdRef("c2", "prepare")),
-		cmd("c2", "prepare", ""),
-	}, []*Group{{Name: "db", BatchSize: 1, Hosts: []string{"c1", "c2"}}})
-	if err != nil {
-		t.Fatal(err)
+// Order moves an item later for what it waits for, its gate included,
+// and nothing earlier for what waits for it: a host's step outside a
+// rolling group (a RAFT join) never comes after its host's step in a later
+// batch, which waits for another member's gate (the gate that needs the
+// join: a deadlock that only the gate's timeout ended).
+func TestOrderMovesItemsOnlyLater(t *testing.T) {
+	names := func(c *Catalog, host string) string {
+		var out []string
+		for _, it := range c.HostItems(host) {
+			out = append(out, it.Resource.ID().Name)
+		}
+		return strings.Join(out, " ")
 	}
-	var got []string
-	for _, it := range c.HostItems("c2") {
-		got = append(got, it.Resource.ID().Name)
+	tests := []struct {
+		name  string
+		items []*Item
+		want  map[string]string
+	}{
+		{"a later batch after what the gate before it waits for", []*Item{
+			cmd("c2", "join", "db"),
+			cmd("c1", "join", "db", cmdRef("c2", "prepare")),
+			cmd("c2", "prepare", ""),
+		}, map[string]string{"c2": "prepare join"}},
+		{"a join not behind its host's gated restart", []*Item{
+			cmd("c1", "bootstrap", ""), cmd("c1", "restart", "db"),
+			// A client declared before the members waits for the last
+			// restart; the members' joins stay before their restarts.
+			cmd("cmp", "client", "", cmdRef("c3", "restart")),
+			cmd("c2", "join", "", cmdRef("c1", "bootstrap")), cmd("c2", "restart", "db"),
+			cmd("c3", "join", "", cmdRef("c2", "join")), cmd("c3", "restart", "db"),
+		}, map[string]string{"c1": "bootstrap restart", "c2": "join restart", "c3": "join restart", "cmp": "client"}},
 	}
-	if strings.Join(got, " ") != "prepare join" {
-		t.Errorf("c2's order %v, want prepare before join", got)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := New(tt.items, []*Group{{Name: "db", BatchSize: 1, Hosts: []string{"c1", "c2", "c3"}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for h, want := range tt.want {
+				if got := names(c, h); got != want {
+					t.Errorf("%s's order %q, want %q", h, got, want)
+				}
+			}
+			// Every item after its dependencies: the engine builds its
+			// graph in this order.
+			seen := map[Ref]bool{}
+			for _, it := range c.Order() {
+				for _, r := range c.deps(it) {
+					if !seen[r] {
+						t.Errorf("%s before its dependency %s", it.Ref(), r)
+					}
+				}
+				seen[it.Ref()] = true
+			}
+		})
 	}
 }
