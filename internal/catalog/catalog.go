@@ -135,9 +135,10 @@ func (c *Catalog) HostItems(host string) []*Item {
 // (After, Subscribes and, in a rolling group's later batch, the batch
 // before it), and otherwise in declaration order. An item only ever
 // moves later, for what it waits for; nothing moves earlier for what
-// waits for it. So a host's step that is not in a later batch never waits
-// behind one that is, nor for another member's gate: a member's RAFT join
-// does not wait for the gate that needs it joined.
+// waits for it. So a host's step comes after its host's step in a later
+// batch (which waits for another member's gate) only when it is declared
+// after it or waits for something placed after it: a member's RAFT join,
+// declared before its unit, does not wait for the gate that needs it.
 func (c *Catalog) Order() []*Item { return c.order(c.rollGates()) }
 
 func (c *Catalog) deps(it *Item) []Ref {
