@@ -57,7 +57,8 @@ type Catalog struct {
 }
 
 // New builds a catalog from items and checks it: every reference must
-// exist, a resource appears once per host, and dependencies form no cycle.
+// exist, a resource appears once per host, and the dependencies, rolling
+// batches, their gates and each host's order form no cycle (findCycle).
 func New(items []*Item, groups []*Group) (*Catalog, error) {
 	c := &Catalog{Items: items, Groups: map[string]*Group{}, index: map[Ref]*Item{}}
 	var errs []string
@@ -87,7 +88,7 @@ func New(items []*Item, groups []*Group) (*Catalog, error) {
 	}
 	if len(errs) == 0 {
 		if cycle := c.findCycle(); cycle != nil {
-			errs = append(errs, "dependency cycle: "+strings.Join(cycle, " -> "))
+			errs = append(errs, "dependency cycle (each waits for the next): "+strings.Join(cycle, " -> "))
 		}
 	}
 	if len(errs) > 0 {
@@ -129,74 +130,19 @@ func (c *Catalog) HostItems(host string) []*Item {
 	return out
 }
 
-// Order returns every item in a dependency order: each after everything
-// it depends on (After and Subscribes), otherwise in declaration order.
-func (c *Catalog) Order() []*Item {
-	done := make(map[*Item]bool, len(c.Items))
-	out := make([]*Item, 0, len(c.Items))
-	var visit func(it *Item)
-	visit = func(it *Item) {
-		if done[it] {
-			return
-		}
-		done[it] = true
-		for _, r := range c.deps(it) {
-			visit(c.index[r])
-		}
-		out = append(out, it)
-	}
-	for _, it := range c.Items {
-		visit(it)
-	}
-	return out
-}
+// Order returns every item in the order the engine applies them, each
+// host running its own in this order: every item after what it waits for
+// (After, Subscribes and, in a rolling group's later batch, the batch
+// before it), and otherwise in declaration order. An item only ever
+// moves later, for what it waits for; nothing moves earlier for what
+// waits for it. So a host's step comes after its host's step in a later
+// batch (which waits for another member's gate) only when it is declared
+// after it or waits for something placed after it: a member's RAFT join,
+// declared before its unit, does not wait for the gate that needs it.
+func (c *Catalog) Order() []*Item { return c.order(c.rollGates()) }
 
 func (c *Catalog) deps(it *Item) []Ref {
 	return append(append([]Ref(nil), it.After...), it.Subscribes...)
-}
-
-func (c *Catalog) findCycle() []string {
-	const (
-		white = iota
-		grey
-		black
-	)
-	color := map[*Item]int{}
-	var stack []*Item
-	var cycle []string
-	var visit func(it *Item) bool
-	visit = func(it *Item) bool {
-		color[it] = grey
-		stack = append(stack, it)
-		for _, r := range c.deps(it) {
-			next := c.index[r]
-			switch color[next] {
-			case grey:
-				for i, s := range stack {
-					if s == next {
-						for _, x := range stack[i:] {
-							cycle = append(cycle, x.Ref().String())
-						}
-						cycle = append(cycle, next.Ref().String())
-						return true
-					}
-				}
-			case white:
-				if visit(next) {
-					return true
-				}
-			}
-		}
-		stack = stack[:len(stack)-1]
-		color[it] = black
-		return false
-	}
-	for _, it := range c.Items {
-		if color[it] == white && visit(it) {
-			return cycle
-		}
-	}
-	return nil
 }
 
 // Hash is a digest of the whole desired state: every item's desired

@@ -28,7 +28,7 @@ func TestNewRejectsBrokenCatalogs(t *testing.T) {
 		{"cycle", []*Item{
 			{Host: "h", Component: "a", Resource: file("/x", ""), After: []Ref{refTo("h", "/y")}},
 			{Host: "h", Component: "a", Resource: file("/y", ""), Subscribes: []Ref{refTo("h", "/x")}},
-		}, "dependency cycle: h/file:/x -> h/file:/y -> h/file:/x"},
+		}, "dependency cycle (each waits for the next): h/file:/x -> h/file:/y -> h/file:/x"},
 		{"unknown group", []*Item{{Host: "h", Component: "a", Resource: file("/x", ""), Group: "galera"}},
 			`names rolling group "galera", which is not declared`},
 	}

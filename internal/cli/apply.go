@@ -36,9 +36,15 @@ plan was made. Without one it plans, shows the plan and asks for 'yes' (or takes
 
 Hosts are worked on in parallel, one action at a time per host, in dependency
 order; clustered services roll one batch at a time behind a health gate. A failure
-skips what depends on it and nothing else. Ctrl-C stops starting new actions; those
-in flight finish and are recorded. Every attempt is recorded in .fundament/state.db
-('fundament runs', 'fundament logs RUN').
+skips what depends on it and nothing else. Each step runs under its own declared
+timeout, or --action-timeout when it declares none. A step cut short (its time ran
+out, the connection dropped) runs again only when it is idempotent or its guard says
+it has not happened; otherwise its host stops there, and the report says what to
+check. Ctrl-C stops at once: no new action starts, and those in flight get a few
+seconds to finish before they are stopped and recorded interrupted (one still
+running on its host holds the host's lock, and the next apply waits for it). Every
+attempt is recorded in .fundament/state.db ('fundament runs', 'fundament logs
+RUN'); a failure to record fails the apply.
 
 Only one apply runs at a time: before it compiles the catalog or reaches a host
 otherwise, apply takes the repository's lock (.fundament/state.db) and a lease on
@@ -66,8 +72,8 @@ Exit status: 0 when everything was applied, 1 otherwise.`,
 	}
 	f.register(cmd)
 	cmd.Flags().BoolVar(&autoApprove, "auto-approve", false, "apply without asking for confirmation")
-	cmd.Flags().IntVar(&retries, "retries", 2, "retries of an action after a transient failure (connection lost, dpkg lock)")
-	cmd.Flags().DurationVar(&timeout, "action-timeout", 10*time.Minute, "time limit of one action")
+	cmd.Flags().IntVar(&retries, "retries", 2, "retries of an action that failed without running, or that may run again (idempotent, or its guard says it has not happened) after a lost connection, a timeout or a dpkg lock")
+	cmd.Flags().DurationVar(&timeout, "action-timeout", 10*time.Minute, "time limit of one attempt of a step that declares none (a step's own timeout, longer or shorter, replaces it)")
 	return offers(cmd, "json")
 }
 
@@ -82,7 +88,7 @@ func interruptible(ctx context.Context, stderr io.Writer) (_ context.Context, st
 		select {
 		case <-ctx.Done():
 			stopSignals()
-			fmt.Fprintln(stderr, "\nInterrupted: no new action starts; the actions in flight finish and are recorded. Interrupt again to stop at once.")
+			fmt.Fprintln(stderr, "\nInterrupted: no new action starts; the actions in flight get a few seconds to finish, then they are stopped and recorded interrupted. Interrupt again to stop at once.")
 		case <-finished:
 		}
 	}()
@@ -115,15 +121,18 @@ func confirm(g *globals, answer io.Reader) error {
 }
 
 func summaryLine(sum *engine.Summary) string {
-	line := fmt.Sprintf("%d succeeded, %d failed, %d skipped, %d cancelled in %s",
-		sum.Count(engine.StatusSucceeded), sum.Count(engine.StatusFailed), sum.Count(engine.StatusSkipped),
-		sum.Count(engine.StatusCancelled), sum.Duration.Round(time.Millisecond))
+	line := fmt.Sprintf("%d succeeded, %d failed, %d skipped, %d cancelled", sum.Count(engine.StatusSucceeded),
+		sum.Count(engine.StatusFailed), sum.Count(engine.StatusSkipped), sum.Count(engine.StatusCancelled))
+	if n := sum.Count(engine.StatusInterrupted); n > 0 {
+		line += fmt.Sprintf(", %d interrupted", n)
+	}
+	line += " in " + sum.Duration.Round(time.Millisecond).String()
 	if len(sum.HostsSkipped) > 0 {
 		line += fmt.Sprintf("; hosts not reached: %s", strings.Join(sum.HostsSkipped, ", "))
 	}
 	var failed []string
 	for _, r := range sum.Results {
-		if r.Status == engine.StatusFailed {
+		if r.Status == engine.StatusFailed || r.Status == engine.StatusInterrupted {
 			failed = append(failed, r.Host+"/"+r.Resource)
 		}
 	}
@@ -163,8 +172,8 @@ func (r *recorder) FinishAction(id int64, status, output, errText string) error 
 	return r.db.FinishAction(id, status, output, errText)
 }
 
-func (r *recorder) SetApplied(host, res, desiredHash string) error {
-	return r.db.SetApplied(host, res, desiredHash, r.runID)
+func (r *recorder) FinishApplied(id int64, output, desiredHash string) error {
+	return r.db.FinishApplied(id, output, desiredHash)
 }
 
 // progress renders engine events: a line per finished action on a
@@ -196,6 +205,8 @@ func (p *progress) event(e engine.Event) {
 		fmt.Fprintf(p.w, "  ok      %-12s %s %s (%dms)\n", e.Host, e.Op, e.Resource, e.Millis)
 	case engine.EventActionFailed:
 		fmt.Fprintf(p.w, "  FAILED  %-12s %s %s: %s\n", e.Host, e.Op, e.Resource, e.Message)
+	case engine.EventActionInterrupted:
+		fmt.Fprintf(p.w, "  INTERRUPTED %-8s %s %s: %s\n", e.Host, e.Op, e.Resource, e.Message)
 	case engine.EventActionRetry:
 		fmt.Fprintf(p.w, "  retry   %-12s %s %s: %s\n", e.Host, e.Op, e.Resource, e.Message)
 	case engine.EventActionSkipped:
@@ -215,7 +226,7 @@ func changeCount(c plan.Counts) int { return c.Create + c.Update + c.Delete + c.
 // newApplySummary is apply's JSON summary of a run of changes actions.
 func newApplySummary(runID string, changes int, sum *engine.Summary, line string) applySummary {
 	s := applySummary{Type: "summary", Run: runID, OK: sum.OK(), Cancelled: sum.Cancelled, Changes: changes,
-		Summary: line, Results: sum.Results, HostsSkipped: sum.HostsSkipped}
+		Error: sum.Error, Summary: line, Results: sum.Results, HostsSkipped: sum.HostsSkipped}
 	if s.Results == nil {
 		s.Results = []engine.Result{}
 	}
@@ -233,11 +244,14 @@ func (p *progress) summary(runID string, changes int, sum *engine.Summary, line 
 		return
 	}
 	fmt.Fprintf(p.w, "\nApply %s: %s.\n", map[bool]string{true: "complete", false: "incomplete"}[sum.OK()], line)
+	if sum.Error != "" {
+		fmt.Fprintf(p.w, "  %s\n", sum.Error)
+	}
 	// What went wrong, again at the end: with many hosts the progress
 	// lines have scrolled away.
 	for _, r := range sum.Results {
 		switch r.Status {
-		case engine.StatusFailed, engine.StatusSkipped, engine.StatusCancelled:
+		case engine.StatusFailed, engine.StatusSkipped, engine.StatusCancelled, engine.StatusInterrupted:
 			fmt.Fprintf(p.w, "  %-9s %-12s %s %s: %s\n", r.Status, r.Host, r.Op, r.Resource, r.Error)
 		}
 	}

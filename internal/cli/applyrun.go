@@ -71,7 +71,7 @@ func runApply(ctx context.Context, g *globals, f *engineFlags, req applyRequest)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	leases, err := s.takeLeases(ctx, f, runID, func(*lease.LostError) {
-		fmt.Fprintln(g.stderr, "Stopping: no new action starts; the actions in flight finish and are recorded.")
+		fmt.Fprintln(g.stderr, "Stopping: no new action starts; the actions in flight get a few seconds to finish, then they are stopped and recorded interrupted.")
 		cancel()
 	})
 	if leases != nil {
@@ -142,15 +142,21 @@ func runApply(ctx context.Context, g *globals, f *engineFlags, req applyRequest)
 	})
 	status := state.RunSucceeded
 	switch {
+	case sum.Error != "":
+		status = state.RunFailed
 	case sum.Cancelled:
 		status = state.RunCancelled
 	case !sum.OK():
 		status = state.RunFailed
 	}
 	line := summaryLine(sum)
-	s.db.FinishRun(run.ID, status, line)
+	finishErr := s.db.FinishRun(run.ID, status, line)
 	view.summary(run.ID, changeCount(p.Counts()), sum, line)
-	if !sum.OK() {
+	switch {
+	case finishErr != nil:
+		// The record of the run is not what happened: that fails it.
+		return finishErr
+	case !sum.OK(): // sum.Error, if any, is in the summary
 		return notOK()
 	}
 	return nil

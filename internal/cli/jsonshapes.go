@@ -20,7 +20,10 @@ type applySummary struct {
 	OK        bool   `json:"ok"`
 	Cancelled bool   `json:"cancelled"`
 	// Changes are the plan's actions (0: every host had its desired state).
-	Changes      int             `json:"changes"`
+	Changes int `json:"changes"`
+	// Error is why the run as a whole failed (a cycle in its graph, a
+	// record that could not be written); "" otherwise.
+	Error        string          `json:"error,omitempty"`
 	Summary      string          `json:"summary"` // "N succeeded, N failed, ..."
 	Results      []engine.Result `json:"results"`
 	HostsSkipped []string        `json:"hosts_skipped"` // unreachable when planned

@@ -76,7 +76,10 @@ Exit status: 0 success; with --detailed-exitcode 0 no changes, 3 changes; 1 erro
 				// the command fails, and so does its record.
 				status = state.RunFailed
 			}
-			s.db.FinishRun(run.ID, status, countsLine(c))
+			// A run that cannot be recorded fails.
+			if err := s.db.FinishRun(run.ID, status, countsLine(c)); err != nil {
+				return err
+			}
 			if out != "" {
 				if err := writePlanFile(out, p); err != nil {
 					return err
@@ -148,7 +151,7 @@ func (s *session) leasedHosts(ctx context.Context) <-chan []string {
 }
 
 func (s *session) makePlan(ctx context.Context, parallel int) (*plan.Plan, error) {
-	return plan.Make(ctx, s.cat, s.hosts, plan.Options{Cloud: s.cloud.Spec.Name, Parallel: parallel, Applied: s.applied})
+	return plan.Make(ctx, s.cat, s.hosts, plan.Options{Cloud: s.cloud.Spec.Name, Parallel: parallel, Applied: s.applied, Redact: s.redact})
 }
 
 func unreachable(p *plan.Plan) []string {

@@ -1,10 +1,12 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,19 +20,44 @@ import (
 )
 
 // fakeRes is a resource whose apply script is its name; the fake
-// transport decides what running it does.
-type fakeRes struct{ name string }
+// transport decides what running it does. It may declare a timeout, be
+// declared not idempotent (a step that may not run twice), and have a
+// guard: a file that exists once the step is done.
+type fakeRes struct {
+	name          string
+	timeout       time.Duration
+	notIdempotent bool
+	guard         string
+}
 
-func (f fakeRes) ID() resource.ID                           { return resource.ID{Kind: "fake", Name: f.name} }
-func (f fakeRes) Desired() resource.State                   { return resource.State{"v": f.name} }
-func (f fakeRes) Sensitive() []string                       { return nil }
-func (f fakeRes) Observe() string                           { return "" }
-func (f fakeRes) Parse(string, int) (resource.State, error) { return resource.State{}, nil }
-func (f fakeRes) Plan(resource.State) resource.Change       { return resource.Change{Op: resource.OpCreate} }
-func (f fakeRes) Apply(resource.Change) (string, []byte)    { return f.name, nil }
-func (f fakeRes) RestartScript() string                     { return f.name }
+func (f fakeRes) ID() resource.ID                        { return resource.ID{Kind: "fake", Name: f.name} }
+func (f fakeRes) Desired() resource.State                { return resource.State{"v": f.name} }
+func (f fakeRes) Sensitive() []string                    { return nil }
+func (f fakeRes) Apply(resource.Change) (string, []byte) { return f.name, nil }
+func (f fakeRes) RestartScript() string                  { return f.name }
+func (f fakeRes) StepTimeout() time.Duration             { return f.timeout }
+func (f fakeRes) IsIdempotent() bool                     { return !f.notIdempotent }
+
+func (f fakeRes) Observe() string {
+	if f.guard == "" {
+		return ""
+	}
+	return "if [ -e " + resource.Quote(f.guard) + " ]; then echo done=true; else echo done=false; fi\n"
+}
+
+func (f fakeRes) Parse(stdout string, _ int) (resource.State, error) {
+	return resource.ParseFields(stdout), nil
+}
+
+func (f fakeRes) Plan(st resource.State) resource.Change {
+	if f.guard != "" && st["done"] == "true" {
+		return resource.Change{Op: resource.OpNone}
+	}
+	return resource.Change{Op: resource.OpCreate}
+}
 
 // fakeHost runs scripts by name: behaviour[name] may fail or sleep.
+// Observations (a guard asked again) run for real, without the host lock.
 type fakeHost struct {
 	name  string
 	world *world
@@ -39,8 +66,12 @@ type fakeHost struct {
 type world struct {
 	mu        sync.Mutex
 	log       []string
+	runs      map[string]int // name -> attempts started
 	fail      map[string]int // name -> number of transport failures before success; -1 = exit 1 forever
+	down      map[string]int // name -> number of "unreachable" failures before success
 	delay     time.Duration
+	slow      map[string]int // name -> number of attempts that take an hour (until cancelled)
+	hook      map[string]func()
 	running   atomic.Int32
 	maxSeen   atomic.Int32
 	perHostOn map[string]bool
@@ -51,6 +82,13 @@ func (h *fakeHost) Host() string { return h.name }
 func (h *fakeHost) Close() error { return nil }
 func (h *fakeHost) Run(ctx context.Context, script string, _ io.Reader) (transport.Result, error) {
 	script = unwrapHostLock(script)
+	if strings.Contains(script, resource.BatchMarker) {
+		var out, errb bytes.Buffer
+		cmd := exec.CommandContext(ctx, "/bin/sh", "-c", script)
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		err := cmd.Run()
+		return transport.Result{Stdout: out.Bytes(), Stderr: errb.Bytes()}, err
+	}
 	w := h.world
 	n := w.running.Add(1)
 	defer w.running.Add(-1)
@@ -65,16 +103,32 @@ func (h *fakeHost) Run(ctx context.Context, script string, _ io.Reader) (transpo
 		w.overlap = true
 	}
 	w.perHostOn[h.name] = true
+	w.runs[script]++
+	if w.down[script] > 0 {
+		w.down[script]--
+		w.perHostOn[h.name] = false
+		w.mu.Unlock()
+		return transport.Result{}, &transport.UnreachableError{Host: h.name, Err: errors.New("connection refused")}
+	}
 	left := w.fail[script]
 	if left > 0 {
 		w.fail[script] = left - 1
 	}
+	delay := w.delay
+	if w.slow[script] > 0 {
+		w.slow[script]--
+		delay = time.Hour
+	}
+	hook := w.hook[script]
 	w.mu.Unlock()
 	defer func() { w.mu.Lock(); w.perHostOn[h.name] = false; w.mu.Unlock() }()
+	if hook != nil {
+		hook()
+	}
 	select {
-	case <-time.After(w.delay):
+	case <-time.After(delay):
 	case <-ctx.Done():
-		return transport.Result{}, ctx.Err()
+		return transport.Result{Stdout: []byte("half done\n")}, ctx.Err()
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -88,7 +142,10 @@ func (h *fakeHost) Run(ctx context.Context, script string, _ io.Reader) (transpo
 	return transport.Result{}, nil
 }
 
-func newWorld() *world { return &world{fail: map[string]int{}, perHostOn: map[string]bool{}} }
+func newWorld() *world {
+	return &world{runs: map[string]int{}, fail: map[string]int{}, down: map[string]int{}, slow: map[string]int{},
+		hook: map[string]func(){}, perHostOn: map[string]bool{}}
+}
 
 // setup builds a catalog, a plan in which every item changes, and fake hosts.
 func setup(t *testing.T, w *world, items []*catalog.Item, groups []*catalog.Group, down ...string) (*catalog.Catalog, *plan.Plan, map[string]transport.Transport) {
@@ -116,7 +173,7 @@ func setup(t *testing.T, w *world, items []*catalog.Item, groups []*catalog.Grou
 }
 
 func item(host, name string, after ...catalog.Ref) *catalog.Item {
-	return &catalog.Item{Host: host, Component: "test", Resource: fakeRes{name}, After: after}
+	return &catalog.Item{Host: host, Component: "test", Resource: fakeRes{name: name}, After: after}
 }
 
 func ref(host, name string) catalog.Ref {
@@ -347,7 +404,9 @@ func (f *fakeRecorder) FinishAction(id int64, status, _, _ string) error {
 	return nil
 }
 
-func (f *fakeRecorder) SetApplied(string, string, string) error { return nil }
+func (f *fakeRecorder) FinishApplied(id int64, _, _ string) error {
+	return f.FinishAction(id, "succeeded", "", "")
+}
 
 // Actions that never run are recorded too, as skipped, so that the run's
 // record (fundament logs) accounts for every planned action.

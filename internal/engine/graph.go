@@ -1,7 +1,10 @@
 package engine
 
 import (
+	"fmt"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/fundament-cloud/fundament/internal/catalog"
 	"github.com/fundament-cloud/fundament/internal/plan"
@@ -96,39 +99,20 @@ func buildGraph(cat *catalog.Catalog, p *plan.Plan) *graph {
 // on batch k+1 wait for a gate that waits for batch k's actions and then
 // checks their health.
 func (g *graph) addGates(cat *catalog.Catalog) {
-	names := make([]string, 0, len(cat.Groups))
-	for name := range cat.Groups {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		grp := cat.Groups[name]
+	for _, name := range cat.GroupNames() {
 		byHost := map[string][]*node{}
+		has := map[string]bool{}
 		for _, n := range g.actions {
 			if n.item.Group == name {
 				byHost[n.host] = append(byHost[n.host], n)
+				has[n.host] = true
 			}
-		}
-		order := grp.Hosts
-		if len(order) == 0 {
-			for h := range byHost {
-				order = append(order, h)
-			}
-			sort.Strings(order)
 		}
 		var prevGate *node
-		for start := 0; start < len(order); start += grp.BatchSize {
-			batch := order[start:min(start+grp.BatchSize, len(order))]
+		for _, batchHosts := range cat.Groups[name].Batches(has) {
 			var members []*node
-			var batchHosts []string
-			for _, h := range batch {
-				if len(byHost[h]) > 0 {
-					members = append(members, byHost[h]...)
-					batchHosts = append(batchHosts, h)
-				}
-			}
-			if len(members) == 0 {
-				continue
+			for _, h := range batchHosts {
+				members = append(members, byHost[h]...)
 			}
 			if restartsRunning(members) {
 				// A restart takes a serving member down: only while the
@@ -164,4 +148,58 @@ func restartsRunning(actions []*node) bool {
 		}
 	}
 	return false
+}
+
+func (n *node) String() string {
+	if n.isGate {
+		return fmt.Sprintf("the health gate of rolling group %s %s %s", n.group, n.gatePhase, strings.Join(n.gateHosts, ", "))
+	}
+	return n.host + "/" + n.item.Resource.ID().String()
+}
+
+// waits lists what a node waits for before it runs: its dependencies
+// that are not finished from the start, and, for an action, the action
+// before it on its host (a host runs one at a time, in order).
+func (g *graph) waits(n *node, before map[*node]*node) []*node {
+	var out []*node
+	for _, d := range n.deps {
+		select {
+		case <-d.done:
+		default:
+			out = append(out, d)
+		}
+	}
+	if p := before[n]; p != nil {
+		out = append(out, p)
+	}
+	return out
+}
+
+// checkCycles refuses a graph in which something waits, through
+// dependencies, per-host order and gates, for itself: such a run would
+// hang. The catalog refuses such cycles already (catalog.New); this is
+// the check of the graph as it runs, before anything does.
+func (g *graph) checkCycles() error {
+	before := map[*node]*node{}
+	for _, ns := range g.perHost {
+		for i := 1; i < len(ns); i++ {
+			before[ns[i]] = ns[i-1]
+		}
+	}
+	roots := append(append([]*node(nil), g.actions...), g.gates...)
+	cycle := catalog.FindCycle(roots, func(n *node) []*node { return g.waits(n, before) })
+	if cycle == nil {
+		return nil
+	}
+	var b strings.Builder
+	for i, c := range cycle {
+		if i > 0 {
+			b.WriteString(" -> ")
+			if prev := cycle[i-1]; before[prev] == c && !slices.Contains(prev.deps, c) {
+				b.WriteString("(the step before it on " + c.host + ") ")
+			}
+		}
+		b.WriteString(c.String())
+	}
+	return fmt.Errorf("a dependency cycle, nothing would run (each waits for the next): %s", b.String())
 }

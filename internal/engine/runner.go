@@ -1,14 +1,11 @@
 package engine
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"os"
-	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fundament-cloud/fundament/internal/resource"
@@ -20,34 +17,90 @@ type runner struct {
 	hosts map[string]transport.Transport
 	g     *graph
 	slots chan struct{}
+
+	// stop ends the run early: a record could not be written.
+	stop context.CancelCauseFunc
+	mu   sync.Mutex
+	err  error // why the run as a whole failed
+	// unrecorded: the state database failed once; nothing more is
+	// written (each write could wait for its busy timeout).
+	unrecorded atomic.Bool
+}
+
+func (r *runner) failure() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.err
+}
+
+// abort fails the run: no new action starts, those in flight end as on a
+// cancellation.
+func (r *runner) abort(err error) {
+	r.mu.Lock()
+	if r.err == nil {
+		r.err = err
+	}
+	r.mu.Unlock()
+	if r.stop != nil {
+		r.stop(err)
+	}
+}
+
+// recordFailed aborts the run because the state database could not
+// record something.
+func (r *runner) recordFailed(what string, err error) {
+	r.unrecorded.Store(true)
+	r.abort(fmt.Errorf("the run stopped: the state database could not record %s: %w", what, err))
+}
+
+// refuse fails a run that cannot start; every action is skipped.
+func (r *runner) refuse(err error) {
+	r.abort(err)
+	for _, n := range r.g.actions {
+		r.skip(n, StatusSkipped, "not run: the run was refused before it started (see its error)")
+	}
+	for _, gate := range r.g.gates {
+		gate.finish(StatusSkipped)
+	}
 }
 
 func (r *runner) run(ctx context.Context) {
+	ctx, r.stop = context.WithCancelCause(ctx)
+	defer r.stop(nil)
 	var wg sync.WaitGroup
 	for _, h := range r.g.hosts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
+			// A step whose outcome is unknown stops its host: the steps
+			// after it would build on what nobody knows.
+			stopped := ""
 			for _, n := range r.g.perHost[h] {
-				r.runNode(ctx, n)
+				if stopped != "" {
+					r.skip(n, StatusSkipped, stopped)
+					continue
+				}
+				stopped = r.runNode(ctx, n)
 			}
-		}()
+		})
 	}
 	for _, gate := range r.g.gates {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r.runGate(ctx, gate)
-		}()
+		wg.Go(func() { r.runGate(ctx, gate) })
 	}
 	wg.Wait()
 }
 
-// waitDeps blocks until every dependency is finished and says why the node
-// cannot run, or "" when it can.
-func waitDeps(n *node) string {
+// waitDeps blocks until every dependency is finished or the run ends. It
+// says why the node cannot run ("" when it can), and whether the run
+// ended first.
+func waitDeps(ctx context.Context, n *node) (why string, cancelled bool) {
 	for _, d := range n.deps {
-		<-d.done
+		select {
+		case <-d.done:
+		case <-ctx.Done():
+			return "", true
+		}
+	}
+	if ctx.Err() != nil {
+		return "", true
 	}
 	for _, d := range n.deps {
 		if d.status == StatusSucceeded {
@@ -55,33 +108,48 @@ func waitDeps(n *node) string {
 		}
 		switch {
 		case d.isGate:
-			return fmt.Sprintf("health gate of rolling group %s %s %s did not pass", d.group, d.gatePhase, strings.Join(d.gateHosts, ", "))
+			return fmt.Sprintf("health gate of rolling group %s %s %s did not pass", d.group, d.gatePhase, strings.Join(d.gateHosts, ", ")), false
 		case d.reason != "" && d.status == StatusSkipped && d.result.Resource == "":
-			return d.reason
+			return d.reason, false
 		default:
-			return fmt.Sprintf("dependency %s/%s %s", d.host, d.item.Resource.ID(), d.status)
+			return fmt.Sprintf("dependency %s/%s %s", d.host, d.item.Resource.ID(), d.status), false
 		}
 	}
-	return ""
+	return "", false
 }
 
-func (r *runner) runNode(ctx context.Context, n *node) {
-	if why := waitDeps(n); why != "" {
-		r.skip(n, StatusSkipped, why)
-		return
+// notStarted says why a node did not start once the run ended.
+func (r *runner) notStarted() string {
+	if err := r.failure(); err != nil {
+		return "not started: " + err.Error()
 	}
-	if ctx.Err() != nil {
-		r.skip(n, StatusCancelled, "the run was cancelled before it started")
-		return
+	return "the run was cancelled before it started"
+}
+
+// runNode runs an action when its dependencies allow; a non-empty result
+// stops its host (the reason for the host's other actions).
+func (r *runner) runNode(ctx context.Context, n *node) (stopHost string) {
+	why, cancelled := waitDeps(ctx, n)
+	switch {
+	case cancelled:
+		r.skip(n, StatusCancelled, r.notStarted())
+		return ""
+	case why != "":
+		r.skip(n, StatusSkipped, why)
+		return ""
 	}
 	select {
 	case r.slots <- struct{}{}:
 	case <-ctx.Done():
-		r.skip(n, StatusCancelled, "the run was cancelled before it started")
-		return
+		r.skip(n, StatusCancelled, r.notStarted())
+		return ""
 	}
 	defer func() { <-r.slots }()
-	r.execute(ctx, n)
+	if ctx.Err() != nil {
+		r.skip(n, StatusCancelled, r.notStarted())
+		return ""
+	}
+	return r.execute(ctx, n)
 }
 
 func (r *runner) skip(n *node, st Status, why string) {
@@ -89,9 +157,13 @@ func (r *runner) skip(n *node, st Status, why string) {
 	n.result.Status, n.result.Error = st, why
 	// The record shows what happened to every planned action, including
 	// those that never ran (as "skipped", with the reason).
-	if r.opts.Recorder != nil {
-		if id, err := r.opts.Recorder.StartAction(n.host, n.result.Resource, n.result.Op, 1); err == nil {
-			r.opts.Recorder.FinishAction(id, string(StatusSkipped), "", why)
+	if rec := r.opts.Recorder; rec != nil && !r.unrecorded.Load() {
+		id, err := rec.StartAction(n.host, n.result.Resource, n.result.Op, 1)
+		if err == nil {
+			err = rec.FinishAction(id, string(StatusSkipped), "", why)
+		}
+		if err != nil {
+			r.recordFailed(n.String()+" as skipped", err)
 		}
 	}
 	r.opts.Events(Event{Time: time.Now(), Type: EventActionSkipped, Host: n.host, Resource: n.result.Resource, Op: n.result.Op, Message: why})
@@ -99,7 +171,13 @@ func (r *runner) skip(n *node, st Status, why string) {
 }
 
 func (r *runner) runGate(ctx context.Context, gate *node) {
-	if why := waitDeps(gate); why != "" {
+	why, cancelled := waitDeps(ctx, gate)
+	switch {
+	case cancelled:
+		gate.reason = r.notStarted()
+		gate.finish(StatusCancelled)
+		return
+	case why != "":
 		gate.reason = why
 		gate.finish(StatusSkipped)
 		return
@@ -121,57 +199,112 @@ func (r *runner) runGate(ctx context.Context, gate *node) {
 	gate.finish(StatusSucceeded)
 }
 
-// execute runs one action with retries. In-flight attempts do not see the
-// run's cancellation (they finish and are recorded); retries stop.
-func (r *runner) execute(ctx context.Context, n *node) {
+// execute runs one action, retrying as the package comment says. A
+// non-empty result stops the action's host.
+func (r *runner) execute(ctx context.Context, n *node) (stopHost string) {
 	start := time.Now()
-	backoff := r.opts.Backoff
 	res := n.item.Resource
-	id := res.ID().String()
+	id, op := res.ID().String(), string(n.change.Op)
+	limit := stepLimit(res, r.opts.ActionTimeout)
+	backoff := r.opts.Backoff
 	for attempt := 1; ; attempt++ {
 		n.result.Attempts = attempt
-		r.opts.Events(Event{Time: time.Now(), Type: EventActionStarted, Host: n.host, Resource: id, Op: string(n.change.Op), Attempt: attempt})
+		r.opts.Events(Event{Time: time.Now(), Type: EventActionStarted, Host: n.host, Resource: id, Op: op, Attempt: attempt})
 		var recID int64
-		if r.opts.Recorder != nil {
+		if rec := r.opts.Recorder; rec != nil {
 			var err error
-			if recID, err = r.opts.Recorder.StartAction(n.host, id, string(n.change.Op), attempt); err != nil {
+			if recID, err = rec.StartAction(n.host, id, op, attempt); err != nil {
 				// Without a durable record the action must not run.
-				r.fail(n, start, fmt.Errorf("recording the start of the action: %w", err))
-				return
+				r.recordFailed("the start of "+n.String(), err)
+				r.fail(n, start, fmt.Errorf("not started: %w", r.failure()))
+				return ""
 			}
 		}
-		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.opts.ActionTimeout)
 		attemptStart := time.Now()
-		out, err := r.act(actx, n)
-		cancel()
-		out = r.opts.Redact(out)
-		if err == nil {
-			if r.opts.Recorder != nil {
-				r.opts.Recorder.FinishAction(recID, string(StatusSucceeded), out, "")
-				r.opts.Recorder.SetApplied(n.host, id, n.desiredSum)
+		raw := r.attempt(ctx, n, limit)
+		took := time.Since(attemptStart)
+		out := r.clean(raw.out)
+		f := r.classify(raw, limit, took)
+		if f == nil {
+			if !r.finish(n, start, recID, StatusSucceeded, out, "") {
+				return ""
 			}
-			n.result.Status, n.result.Duration = StatusSucceeded, time.Since(start)
-			r.opts.Events(Event{Time: time.Now(), Type: EventActionSucceeded, Host: n.host, Resource: id, Op: string(n.change.Op), Attempt: attempt, Millis: time.Since(attemptStart).Milliseconds()})
-			n.finish(StatusSucceeded)
-			return
+			r.succeed(n, start, attempt, took, "")
+			return ""
 		}
-		errText := r.opts.Redact(err.Error())
-		if r.opts.Recorder != nil {
-			r.opts.Recorder.FinishAction(recID, string(StatusFailed), out, errText)
+
+		retry, done, stop := r.decide(ctx, n, f, attempt)
+		if done {
+			// The guard says the step happened: its goal is reached.
+			note := f.msg + "; its guard, run again, says the step is done"
+			if !r.finish(n, start, recID, StatusSucceeded, out+"\n[fundament: "+note+"]\n", "") {
+				return ""
+			}
+			r.succeed(n, start, attempt, took, note)
+			return ""
 		}
-		if !transient(err) || attempt > r.opts.Retries || ctx.Err() != nil {
-			r.fail(n, start, errors.New(errText))
-			return
+		status := StatusFailed
+		if f.outcome == interrupted {
+			status = StatusInterrupted
 		}
-		r.opts.Events(Event{Time: time.Now(), Type: EventActionRetry, Host: n.host, Resource: id, Op: string(n.change.Op), Attempt: attempt, Message: fmt.Sprintf("%s; retrying in %s", errText, backoff)})
+		if !r.finish(n, start, recID, status, out, f.msg) {
+			return ""
+		}
+		switch {
+		case f.outcome == interrupted:
+			n.result.Status, n.result.Error, n.result.Duration = StatusInterrupted, f.msg, time.Since(start)
+			r.opts.Events(Event{Time: time.Now(), Type: EventActionInterrupted, Host: n.host, Resource: id, Op: op, Attempt: attempt, Message: f.msg})
+			n.finish(StatusInterrupted)
+			return ""
+		case stop != "":
+			msg := f.msg + "; " + stop + r.check(n, out)
+			r.fail(n, start, fmt.Errorf("%s", msg))
+			return fmt.Sprintf("not run: %s stopped after %s %s, whose outcome is unknown (see its error)", n.host, op, id)
+		case retry == "":
+			r.fail(n, start, fmt.Errorf("%s", f.msg))
+			return ""
+		}
+		r.opts.Events(Event{Time: time.Now(), Type: EventActionRetry, Host: n.host, Resource: id, Op: op, Attempt: attempt,
+			Message: fmt.Sprintf("%s; retrying in %s (%s)", f.msg, backoff, retry)})
 		select {
 		case <-time.After(backoff):
 		case <-ctx.Done():
-			r.fail(n, start, fmt.Errorf("%s (no retry: the run was cancelled)", errText))
-			return
+			r.fail(n, start, fmt.Errorf("%s (no retry: %s)", f.msg, strings.TrimPrefix(r.notStarted(), "not started: ")))
+			return ""
 		}
 		backoff *= 2
 	}
+}
+
+// finish records the end of an attempt; false when it could not be
+// recorded (the run is aborted and the node failed).
+func (r *runner) finish(n *node, start time.Time, recID int64, st Status, out, errText string) bool {
+	rec := r.opts.Recorder
+	if rec == nil {
+		return true
+	}
+	var err error
+	if st == StatusSucceeded {
+		err = rec.FinishApplied(recID, out, n.desiredSum)
+	} else {
+		err = rec.FinishAction(recID, string(st), out, errText)
+	}
+	if err == nil {
+		return true
+	}
+	r.recordFailed("the end of "+n.String(), err)
+	what := "it " + string(st)
+	if errText != "" {
+		what += " (" + errText + ")"
+	}
+	r.fail(n, start, fmt.Errorf("%s, but %w", what, r.failure()))
+	return false
+}
+
+func (r *runner) succeed(n *node, start time.Time, attempt int, took time.Duration, note string) {
+	n.result.Status, n.result.Duration = StatusSucceeded, time.Since(start)
+	r.opts.Events(Event{Time: time.Now(), Type: EventActionSucceeded, Host: n.host, Resource: n.result.Resource, Op: n.result.Op, Attempt: attempt, Millis: took.Milliseconds(), Message: note})
+	n.finish(StatusSucceeded)
 }
 
 func (r *runner) fail(n *node, start time.Time, err error) {
@@ -180,65 +313,20 @@ func (r *runner) fail(n *node, start time.Time, err error) {
 	n.finish(StatusFailed)
 }
 
-// act performs the action on the host and returns its combined output.
-func (r *runner) act(ctx context.Context, n *node) (string, error) {
-	res := n.item.Resource
-	if lr, ok := res.(resource.LocalRunner); ok {
-		return runLocal(ctx, lr, r.opts.LocalEnv)
-	}
-	t := r.hosts[n.host]
-	if t == nil {
-		return "", fmt.Errorf("no transport for host %s", n.host)
-	}
-	var script string
-	var stdin []byte
-	if n.change.Op == resource.OpRestart {
-		rs, ok := res.(resource.Restarter)
-		if !ok {
-			return "", fmt.Errorf("%s cannot be restarted", res.ID())
-		}
-		script = rs.RestartScript()
-	} else {
-		script, stdin = res.Apply(n.change)
-	}
-	// The host lock keeps this action from running beside one that an
-	// interrupted run left behind on the host.
-	out, err := t.Run(ctx, resource.WithHostLock(script, false), bytes.NewReader(stdin))
-	combined := string(out.Stdout) + string(out.Stderr)
-	if err != nil {
-		return combined, &transientError{err}
-	}
-	if out.ExitCode != 0 {
-		msg := fmt.Sprintf("exit status %d: %s", out.ExitCode, lastLines(string(out.Stderr), 3))
-		if transientOutput(string(out.Stderr)) {
-			return combined, &transientError{errors.New(msg)}
-		}
-		return combined, errors.New(msg)
-	}
-	return combined, nil
-}
+// clean makes output fit to record and show: secrets redacted, control
+// characters escaped.
+func (r *runner) clean(s string) string { return transport.Printable(r.opts.Redact(s)) }
 
-// transientError marks failures worth retrying: the connection, not the
-// action, failed.
-type transientError struct{ err error }
-
-func (e *transientError) Error() string { return e.err.Error() }
-func (e *transientError) Unwrap() error { return e.err }
-
-func transient(err error) bool {
-	var te *transientError
-	return errors.As(err, &te)
-}
-
-// transientOutput recognises failures that go away by themselves: another
-// dpkg run holding the lock, a mirror that hiccups.
-func transientOutput(stderr string) bool {
-	for _, s := range []string{"Could not get lock", "Temporary failure resolving", "Connection timed out", "is locked by another process"} {
-		if strings.Contains(stderr, s) {
-			return true
-		}
+// check is the end of the report of a host stopped by a step of unknown
+// outcome: what to look at before applying again.
+func (r *runner) check(n *node, out string) string {
+	s := fmt.Sprintf(". Check on %s what it did before applying again (its output: fundament logs); "+
+		"a process of it still running there holds %s, and the next apply waits for it. "+
+		"The rest of %s's steps are not run in this apply", n.host, resource.HostLockPath, n.host)
+	if last := lastLines(out, 2); strings.TrimSpace(last) != "" {
+		s += "; its last output: " + last
 	}
-	return false
+	return s
 }
 
 func lastLines(s string, n int) string {
@@ -247,35 +335,4 @@ func lastLines(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, " | ")
-}
-
-// runLocal runs a step on the manager (an Ansible playbook), in a private
-// working directory that is removed afterwards (it may hold inventories
-// with secrets).
-func runLocal(ctx context.Context, lr resource.LocalRunner, env []string) (string, error) {
-	dir, err := os.MkdirTemp("", "fundament-local-")
-	if err != nil {
-		return "", err
-	}
-	defer os.RemoveAll(dir)
-	argv, files := lr.LocalCommand(dir)
-	for p, data := range files {
-		if err := os.WriteFile(p, data, 0o600); err != nil {
-			return "", err
-		}
-	}
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
-	cmd.WaitDelay = 5 * time.Second
-	out, err := cmd.CombinedOutput()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return string(out), nil
-	case errors.As(err, &ee):
-		return string(out), fmt.Errorf("%s: exit status %d: %s", argv[0], ee.ExitCode(), lastLines(string(out), 3))
-	default:
-		return string(out), fmt.Errorf("running %s: %w", argv[0], err)
-	}
 }

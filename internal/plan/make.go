@@ -27,6 +27,10 @@ type Options struct {
 	Applied func(host string) (map[string]string, error)
 	// Timeout bounds the observation of one host. Default 2 minutes.
 	Timeout time.Duration
+	// Redact removes secret values from the hosts' output that a plan
+	// keeps (why a host could not be observed): the plan file must hold
+	// none. Control characters are escaped after it.
+	Redact func(string) string
 }
 
 // Observation is what was seen on one host: a state per item, in the
@@ -116,6 +120,10 @@ func Make(ctx context.Context, cat *catalog.Catalog, hosts map[string]transport.
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	redact := opts.Redact
+	if redact == nil {
+		redact = func(s string) string { return s }
+	}
 	p := &Plan{FormatVersion: FormatVersion, Cloud: opts.Cloud, CreatedAt: time.Now().UTC(), DesiredHash: cat.Hash()}
 	changed := map[catalog.Ref]bool{}
 	byRef := map[catalog.Ref]*ItemPlan{}
@@ -124,7 +132,8 @@ func Make(ctx context.Context, cat *catalog.Catalog, hosts map[string]transport.
 		hp := &HostPlan{Host: host, Reachable: o.Err == nil}
 		p.Hosts = append(p.Hosts, hp)
 		if o.Err != nil {
-			hp.Error = o.Err.Error()
+			// The error may quote the host's output (its stderr).
+			hp.Error = transport.Printable(redact(o.Err.Error()))
 			var ue *transport.UnreachableError
 			if !errors.As(o.Err, &ue) {
 				// Reachable but unreadable: still a failure to plan the host.

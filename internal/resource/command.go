@@ -37,6 +37,11 @@ type Command struct {
 	// Timeout bounds the script (a Go duration: "10m"), "" = none. The
 	// script is killed past it (SIGTERM, SIGKILL 10 s later).
 	Timeout string `json:"timeout,omitempty"`
+	// Idempotent declares that the script may run again after an attempt
+	// that may have partly run (its time ran out, the connection dropped):
+	// the engine then retries it. Otherwise it asks the guard, and without
+	// one stops the host's run and reports (see resource.IsIdempotent).
+	Idempotent bool `json:"idempotent,omitempty"`
 }
 
 // GuardTimeout bounds a guard in the observation.

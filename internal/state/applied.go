@@ -1,6 +1,7 @@
 package state
 
 import (
+	"database/sql"
 	"fmt"
 	"time"
 )
@@ -10,17 +11,21 @@ import (
 // applied successfully by run runID ("" for none; else the run must
 // exist). It replaces what was recorded before.
 func (db *DB) SetApplied(host, resource, desiredHash, runID string) error {
+	if err := db.write(func(tx *sql.Tx) error { return setApplied(tx, host, resource, desiredHash, runID) }); err != nil {
+		return fmt.Errorf("state: recording %s on %s as applied: %w", resource, host, err)
+	}
+	return nil
+}
+
+func setApplied(tx *sql.Tx, host, resource, desiredHash, runID string) error {
 	var run any
 	if runID != "" {
 		run = runID
 	}
-	_, err := db.sql.Exec(`INSERT INTO applied (host, resource, desired_hash, run_id, applied_at) VALUES (?, ?, ?, ?, ?)
+	_, err := tx.Exec(`INSERT INTO applied (host, resource, desired_hash, run_id, applied_at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (host, resource) DO UPDATE SET desired_hash = excluded.desired_hash, run_id = excluded.run_id, applied_at = excluded.applied_at`,
 		host, resource, desiredHash, run, fmtTime(time.Now()))
-	if err != nil {
-		return fmt.Errorf("state: recording %s on %s as applied: %w", resource, host, err)
-	}
-	return nil
+	return err
 }
 
 // ForgetApplied drops the record of resource on host (after deleting the

@@ -379,29 +379,52 @@ func (db *DB) FinishAction(id int64, status, output, errText string) error {
 	default:
 		return fmt.Errorf("state: action %d: %q is not a final action status", id, status)
 	}
+	if err := db.write(func(tx *sql.Tx) error { return finishAction(tx, id, status, output, errText) }); err != nil {
+		return fmt.Errorf("state: finishing action %d: %w", id, err)
+	}
+	return nil
+}
+
+// FinishApplied records a started action succeeded (with its output, as
+// FinishAction) and, in the same transaction, the desired state it
+// applied (as SetApplied, for the action's host, resource and run): a
+// crash or a failing disk leaves both recorded or neither, never a step
+// marked done that the record says did not finish, or the reverse.
+func (db *DB) FinishApplied(id int64, output, desiredHash string) error {
+	err := db.write(func(tx *sql.Tx) error {
+		if err := finishAction(tx, id, ActionSucceeded, output, ""); err != nil {
+			return err
+		}
+		var host, res, run string
+		if err := tx.QueryRow(`SELECT host, resource, run_id FROM actions WHERE id = ?`, id).Scan(&host, &res, &run); err != nil {
+			return err
+		}
+		return setApplied(tx, host, res, desiredHash, run)
+	})
+	if err != nil {
+		return fmt.Errorf("state: finishing action %d as applied: %w", id, err)
+	}
+	return nil
+}
+
+func finishAction(tx *sql.Tx, id int64, status, output, errText string) error {
 	output = Truncate(output, MaxOutput)
 	errText = Truncate(errText, MaxError)
-	err := db.write(func(tx *sql.Tx) error {
-		res, err := tx.Exec(`UPDATE actions SET status = ?, finished_at = ?, output = ?, error = ? WHERE id = ? AND status = 'started'`,
-			status, fmtTime(time.Now()), output, errText, id)
+	res, err := tx.Exec(`UPDATE actions SET status = ?, finished_at = ?, output = ?, error = ? WHERE id = ? AND status = 'started'`,
+		status, fmtTime(time.Now()), output, errText, id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		var cur string
+		err := tx.QueryRow(`SELECT status FROM actions WHERE id = ?`, id).Scan(&cur)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			var cur string
-			err := tx.QueryRow(`SELECT status FROM actions WHERE id = ?`, id).Scan(&cur)
-			if errors.Is(err, sql.ErrNoRows) {
-				return ErrNotFound
-			}
-			if err != nil {
-				return err
-			}
-			return fmt.Errorf("it is already %s", cur)
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("state: finishing action %d: %w", id, err)
+		return fmt.Errorf("it is already %s", cur)
 	}
 	return nil
 }

@@ -41,6 +41,7 @@
 //
 //	(*DB).StartAction(Action) (int64, error)
 //	(*DB).FinishAction(id, status, output, errText) error
+//	(*DB).FinishApplied(id, output, desiredHash) error   succeeded + SetApplied, one transaction
 //	(*DB).Actions(runID, host) ([]Action, error)
 //	Truncate(s, max) string                 head + "[... N bytes omitted ...]" + tail
 //

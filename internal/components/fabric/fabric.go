@@ -73,7 +73,7 @@ func switchItems(stream *release.Stream, sw *rfabric.Switch) ([]*catalog.Item, e
 	frrPkg := add(&items, pkg)
 
 	sysctl := add(&items, resource.File{Path: sysctlFile, Content: []byte(frr.Sysctl())})
-	applySysctl := add(&items, resource.Command{Name: "fabric/sysctl", Script: "sysctl -q -p " + sysctlFile}, sysctl)
+	applySysctl := add(&items, resource.Command{Name: "fabric/sysctl", Script: "sysctl -q -p " + sysctlFile, Idempotent: true}, sysctl)
 	applySysctl.Subscribes = []catalog.Ref{sysctl.Ref()}
 	applySysctl.After = nil
 
@@ -82,7 +82,7 @@ func switchItems(stream *release.Stream, sw *rfabric.Switch) ([]*catalog.Item, e
 		netFiles = append(netFiles, add(&items, resource.File{Path: path.Join(networkd.Dir, f.Name), Content: []byte(f.Content)}))
 	}
 	networkdSvc := add(&items, resource.Service{Unit: "systemd-networkd.service", Enabled: true, Running: true}, netFiles...)
-	reload := add(&items, resource.Command{Name: "fabric/networkctl-reload", Script: "networkctl reload"}, networkdSvc)
+	reload := add(&items, resource.Command{Name: "fabric/networkctl-reload", Script: "networkctl reload", Idempotent: true}, networkdSvc)
 	for _, f := range netFiles {
 		reload.Subscribes = append(reload.Subscribes, f.Ref())
 	}
@@ -119,7 +119,7 @@ func sviItems(stream *release.Stream, sw *rfabric.Switch, add ovs.Add, after *ca
 		fmt.Fprintf(&b, "v set Port %s tag=%d -- set Interface %s mac='\"%s\"'\n", name, g.VLAN, name, gatewayMAC(sw.Name, g.VLAN))
 	}
 	script := add(resource.File{Path: "/etc/fundament/fabric-svi.sh", Content: []byte(b.String()), Mode: "0755"})
-	layout := add(resource.Command{Name: "fabric/svi-layout", Script: "sh /etc/fundament/fabric-svi.sh\n"}, svc, after)
+	layout := add(resource.Command{Name: "fabric/svi-layout", Script: "sh /etc/fundament/fabric-svi.sh\n", Idempotent: true}, svc, after)
 	layout.Subscribes = []catalog.Ref{script.Ref()}
 	return nil
 }

@@ -88,7 +88,8 @@ func (Component) Items(in *catalog.Input) ([]*catalog.Item, []*catalog.Group, er
 			return nil, nil, err
 		}
 		b.add(ms[0].Host, resource.Command{Name: databaseCommandName(db.Service), Script: databaseScript(db, accounts),
-			Guard: databaseGuard(db, accounts), Env: map[string]string{"GALERA_DB_PASSWORD": pw}, Timeout: "2m"},
+			Guard: databaseGuard(db, accounts), Env: map[string]string{"GALERA_DB_PASSWORD": pw}, Timeout: "2m",
+			Idempotent: true}, // IF NOT EXISTS, ALTER, GRANT
 			b.clusters[ms[0].Host], b.sstUser)
 	}
 	for _, it := range b.items {
@@ -132,6 +133,8 @@ func (b *builder) member(stream *release.Stream, k int, sstPassword string) erro
 	}
 	conf := b.add(host, resource.File{Path: configPath, Content: []byte(renderConfig(b.c, b.ms, i, sstPassword)),
 		Mode: "0640", Owner: "root", Group: "mysql", Secret: true}, pkgs...)
+	// Not idempotent: a bootstrap run twice could start a second cluster;
+	// after a timeout the guard (a primary component) is asked again.
 	cmd := resource.Command{Name: clusterCommand, Guard: guardPrimary, Timeout: "9m", Script: joinScript(host)}
 	switch {
 	case b.d.Mode == blocked:
@@ -144,7 +147,7 @@ func (b *builder) member(stream *release.Stream, k int, sstPassword string) erro
 	switch {
 	case k == 0:
 		b.sstUser = b.add(host, resource.Command{Name: sstUserCommand, Script: sstUserScript(), Guard: sstUserGuard(),
-			Env: map[string]string{"GALERA_SST_PASSWORD": sstPassword}, Timeout: "2m"}, cluster)
+			Env: map[string]string{"GALERA_SST_PASSWORD": sstPassword}, Timeout: "2m", Idempotent: true}, cluster)
 	case b.d.Mode != blocked:
 		// One after another, each once the one before is a member and
 		// the donors have the SST account.

@@ -84,12 +84,12 @@ func hostItems(c *model.Cloud, stream *release.Stream, h *model.Host) ([]*catalo
 			return nil, err
 		}
 		script := add(resource.File{Path: layoutFile, Content: []byte(layoutScript(c, h)), Mode: "0755"})
-		layout := add(resource.Command{Name: "hostnet/ovs-layout", Script: "sh " + layoutFile + "\n"}, svc)
+		layout := add(resource.Command{Name: "hostnet/ovs-layout", Script: "sh " + layoutFile + "\n", Idempotent: true}, svc)
 		layout.Subscribes = []catalog.Ref{script.Ref()}
 		before = append(before, layout)
 	}
 	svc := add(resource.Service{Unit: "systemd-networkd.service", Enabled: true, Running: true}, append(netFiles, before...)...)
-	reload := add(resource.Command{Name: "hostnet/networkctl-reload", Script: "networkctl reload\n"}, svc)
+	reload := add(resource.Command{Name: "hostnet/networkctl-reload", Script: "networkctl reload\n", Idempotent: true}, svc)
 	for _, f := range netFiles {
 		reload.Subscribes = append(reload.Subscribes, f.Ref())
 	}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/fundament-cloud/fundament/internal/catalog"
 	"github.com/fundament-cloud/fundament/internal/cli"
@@ -56,6 +57,11 @@ func TestCompilesWithEveryComponent(t *testing.T) {
 	sync, ok := only.Get(catalog.Ref{Host: "ctl-1", ID: resource.ID{Kind: resource.KindCommand, Name: "keystone/db-sync"}})
 	if !ok {
 		t.Fatal("no keystone/db-sync on ctl-1")
+	}
+	// A migration cut short must not be killed and run again blindly: it
+	// is not idempotent, and its guard tells whether it happened.
+	if r := sync.Resource; resource.IsIdempotent(r) || r.Observe() == "" || resource.StepTimeout(r) != 30*time.Minute {
+		t.Errorf("db-sync: idempotent %v, guard %v, timeout %v", resource.IsIdempotent(r), r.Observe() != "", resource.StepTimeout(r))
 	}
 	dbRef, err := galera.DatabaseRef(c, "keystone")
 	if err != nil || !slices.Contains(sync.After, dbRef) {

@@ -26,6 +26,8 @@ func (b *builder) dbSync() resource.Command {
 		Script: "set -e\n" +
 			helperCmd("wait", "600") + "\n" +
 			asKeystone("db_sync") + "\n",
+		// A migration cut short is never run again blindly (not
+		// Idempotent): its guard, asked again, decides.
 		Timeout: "30m",
 	}
 }
@@ -41,6 +43,8 @@ func (b *builder) bootstrap() resource.Command {
 		Name:  "keystone/bootstrap",
 		Guard: helperCmd("bootstrapped", region, b.publicURL, b.internalURL),
 		Env:   map[string]string{"FM_DB_URL": b.dbURL, "OS_BOOTSTRAP_PASSWORD": b.adminPassword},
+		// keystone-manage bootstrap creates what is missing, repairs the rest.
+		Idempotent: true,
 		Script: "set -e\n" + asKeystone(strings.Join([]string{
 			"bootstrap",
 			"--bootstrap-username", AdminUser,
@@ -69,6 +73,8 @@ func (b *builder) serviceProject() resource.Command {
 		Env:     map[string]string{"FM_DB_URL": b.dbURL, "OS_PASSWORD": b.adminPassword},
 		Script:  "set -e\n" + helperCmd(append([]string{"ensure-projects", backendURL(b.addrs[0])}, regions[1:]...)...) + "\n",
 		Timeout: "10m",
+		// ensure-projects creates only what the API does not list.
+		Idempotent: true,
 	}
 }
 
@@ -89,5 +95,8 @@ func (b *builder) credentialMigrate() resource.Command {
 		Script: fmt.Sprintf("# credential keys %s, primary %d\nset -e\n%s\n",
 			strings.Join(idx, " "), ks.indices[len(ks.indices)-1], asKeystone("credential_migrate")),
 		Timeout: "30m",
+		// Each credential is re-encrypted with the primary key, whichever
+		// key it has now: a second run finishes what a cut one left.
+		Idempotent: true,
 	}
 }

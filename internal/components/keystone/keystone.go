@@ -351,9 +351,10 @@ func pruneKeys(ks keySet) resource.Command {
 		find += " ! -name " + strconv.Itoa(i)
 	}
 	return resource.Command{
-		Name:   "keystone/" + ks.repo.Name + "-keys-prune",
-		Guard:  "[ -z \"$(" + find + " -print -quit)\" ]",
-		Script: "set -e\n" + find + " -print -exec rm -rf -- {} +\n",
+		Name:       "keystone/" + ks.repo.Name + "-keys-prune",
+		Guard:      "[ -z \"$(" + find + " -print -quit)\" ]",
+		Script:     "set -e\n" + find + " -print -exec rm -rf -- {} +\n",
+		Idempotent: true,
 	}
 }
 

@@ -125,7 +125,7 @@ func memberItems(stream *release.Stream, t *topology, i int, pem []byte, passwor
 	haproxy.Group = group
 	// Debian's reload checks the configuration first (haproxy -c), then the
 	// master starts new workers and the old ones finish their connections.
-	reload := add(resource.Command{Name: "loadbalancer/haproxy-reload", Script: "systemctl reload haproxy.service\n"}, haproxy)
+	reload := add(resource.Command{Name: "loadbalancer/haproxy-reload", Script: "systemctl reload haproxy.service\n", Idempotent: true}, haproxy)
 	reload.Subscribes = []catalog.Ref{conf.Ref()}
 	if cert != nil {
 		reload.Subscribes = append(reload.Subscribes, cert.Ref())
@@ -137,7 +137,7 @@ func memberItems(stream *release.Stream, t *topology, i int, pem []byte, passwor
 	keepalived.After = append(keepalived.After, hostnet.Ready(m.Host))
 	keepalived.Group = group
 	// A reload (SIGHUP) keeps the instances' states: the virtual IPs stay.
-	kreload := add(resource.Command{Name: "loadbalancer/keepalived-reload", Script: "systemctl reload keepalived.service\n"}, keepalived)
+	kreload := add(resource.Command{Name: "loadbalancer/keepalived-reload", Script: "systemctl reload keepalived.service\n", Idempotent: true}, keepalived)
 	kreload.Subscribes = []catalog.Ref{kconf.Ref()}
 	kreload.Group = group
 	return items, nil

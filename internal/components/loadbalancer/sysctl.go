@@ -42,5 +42,5 @@ func sysctlCommand(t *topology) resource.Command {
 	for _, k := range nonlocalBind(t) {
 		guard = append(guard, `[ "$(sysctl -n `+k+`)" = 1 ]`)
 	}
-	return resource.Command{Name: "loadbalancer/sysctl", Script: "sysctl -q -p " + sysctlFile + "\n", Guard: strings.Join(guard, " && ")}
+	return resource.Command{Name: "loadbalancer/sysctl", Script: "sysctl -q -p " + sysctlFile + "\n", Guard: strings.Join(guard, " && "), Idempotent: true}
 }

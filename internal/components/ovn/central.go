@@ -190,5 +190,7 @@ fi
 		Script:  script,
 		Guard:   "ovsdb-tool db-is-clustered " + db.File,
 		Timeout: "25m",
+		// Not idempotent (it creates or joins a RAFT cluster): after a
+		// timeout its guard is asked again.
 	}
 }

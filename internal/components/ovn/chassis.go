@@ -177,9 +177,10 @@ func externalIDsCommand(t *topology, ch chassis) resource.Command {
 		script += " -- remove Open_vSwitch . external_ids " + strings.Join(remove, " ")
 	}
 	return resource.Command{
-		Name:   "ovn/chassis",
-		Script: script + "\n",
-		Guard:  getExternalID + strings.Join(checks, " &&\n\t"),
+		Name:       "ovn/chassis",
+		Script:     script + "\n",
+		Guard:      getExternalID + strings.Join(checks, " &&\n\t"),
+		Idempotent: true, // ovs-vsctl set
 	}
 }
 
@@ -202,5 +203,6 @@ func brPhyCommand(iface string) resource.Command {
 		Guard: "[ \"$(ovs-vsctl --timeout=20 --if-exists get Bridge br-phy datapath_type)\" = netdev ] &&\n" +
 			"\t[ \"$(ovs-vsctl --timeout=20 port-to-br " + q + ")\" = br-phy ] &&\n" +
 			"\t[ \"$(ovs-vsctl --timeout=20 --if-exists get Bridge br-phy other_config:hwaddr | tr -d '\"')\" = \"$(cat " + sys + ")\" ]",
+		Idempotent: true, // --may-exist
 	}
 }

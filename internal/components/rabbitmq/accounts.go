@@ -181,6 +181,8 @@ rabbitmqctl -q import_definitions "$defs"
 		Guard:   serverActive + "rabbitmqctl -q export_definitions - --format json | python3 -c " + resource.Quote(checkAccounts) + " " + resource.Quote(string(spec)) + "\n",
 		Env:     env,
 		Timeout: "15m",
+		// import_definitions declares; deleting an absent user is skipped.
+		Idempotent: true,
 	}, nil
 }
 

@@ -98,6 +98,8 @@ rabbitmqctl -q --timeout 600 await_startup
 echo "fundament: $self is clustered with" $(disk_nodes)
 `, resource.Quote(self), resource.Quote(first), resource.Quote(strings.Join(others, " ")), diskNodes)
 	return resource.Command{
+		// Not idempotent (stop_app, join_cluster, start_app): after a
+		// timeout its guard is asked again.
 		Name:    "rabbitmq/join",
 		Script:  script,
 		Guard:   serverActive + diskNodes + "[ \"$(disk_nodes | grep -c .)\" -gt 1 ]\n",

@@ -107,7 +107,8 @@ var prepareCommand = resource.Command{
 	fi
 done
 `,
-	Guard: "grep -qsxF " + resource.Quote(strings.TrimSuffix(header, "\n")) + " " + confPath + "\n",
+	Guard:      "grep -qsxF " + resource.Quote(strings.TrimSuffix(header, "\n")) + " " + confPath + "\n",
+	Idempotent: true,
 }
 
 // member declares member i:
