@@ -108,18 +108,29 @@ func databaseCommandName(service string) string { return "galera/database-" + se
 // first Galera member; while that host is down, steps after it wait for
 // the next apply.
 func DatabaseRef(c *model.Cloud, service string) (catalog.Ref, error) {
-	db, _, err := lookupDB(c, service)
+	db, host, err := accountsHost(c, service)
 	if err != nil {
 		return catalog.Ref{}, err
 	}
+	return catalog.Ref{Host: host, ID: resource.Command{Name: databaseCommandName(db.Service)}.ID()}, nil
+}
+
+// accountsHost is a service's database and the member whose socket its
+// accounts are managed through: the first, so that every step about them
+// runs in one place, in order.
+func accountsHost(c *model.Cloud, service string) (serviceDB, string, error) {
+	db, _, err := lookupDB(c, service)
+	if err != nil {
+		return serviceDB{}, "", err
+	}
 	ms, err := members(c)
 	if err != nil {
-		return catalog.Ref{}, fmt.Errorf("the database of %s: %w", service, err)
+		return serviceDB{}, "", fmt.Errorf("the database of %s: %w", service, err)
 	}
 	if len(ms) == 0 {
-		return catalog.Ref{}, fmt.Errorf("the database of %s: no host runs Galera", service)
+		return serviceDB{}, "", fmt.Errorf("the database of %s: no host runs Galera", service)
 	}
-	return catalog.Ref{Host: ms[0].Host, ID: resource.Command{Name: databaseCommandName(db.Service)}.ID()}, nil
+	return db, ms[0].Host, nil
 }
 
 // RetirePreviousPassword is the step that ends a change of a service's
@@ -131,19 +142,12 @@ func DatabaseRef(c *model.Cloud, service string) (catalog.Ref, error) {
 // every member's restart; from then on only the new password is
 // accepted. It runs on the first member, as root over its socket.
 func RetirePreviousPassword(c *model.Cloud, service, password string) (host string, cmd resource.Command, err error) {
-	db, _, err := lookupDB(c, service)
+	db, host, err := accountsHost(c, service)
 	if err != nil {
 		return "", resource.Command{}, err
 	}
-	ms, err := members(c)
-	if err != nil {
-		return "", resource.Command{}, fmt.Errorf("the database of %s: %w", service, err)
-	}
-	if len(ms) == 0 {
-		return "", resource.Command{}, fmt.Errorf("the database of %s: no host runs Galera", service)
-	}
 	accounts := accountHosts(c)
-	return ms[0].Host, resource.Command{Name: "galera/retire-previous-password-" + db.Service, Script: retireScript(db, accounts),
+	return host, resource.Command{Name: "galera/retire-previous-password-" + db.Service, Script: retireScript(db, accounts),
 		Guard: retireGuard(db, accounts), Env: map[string]string{"GALERA_DB_PASSWORD": password}, Timeout: "2m"}, nil
 }
 

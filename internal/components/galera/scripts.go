@@ -304,12 +304,8 @@ func retireScript(db serviceDB, hosts []string) string {
 // password. MariaDB keeps auth_or with the one method, [{}], after an
 // account went back to one.
 func retireGuard(db serviceDB, hosts []string) string {
-	var hs []string
-	for _, h := range hosts {
-		hs = append(hs, "'"+h+"'")
-	}
 	return helpers + `test "$(sql <<SQL
-SELECT COUNT(*) FROM mysql.global_priv WHERE User = '` + db.User + `' AND Host IN (` + strings.Join(hs, ", ") + `) AND JSON_LENGTH(Priv, '$.auth_or') > 1;
+SELECT COUNT(*) FROM mysql.global_priv WHERE User = '` + db.User + `' AND Host IN (` + sqlList(hosts) + `) AND JSON_LENGTH(Priv, '$.auth_or') > 1;
 SQL
 )" = 0
 `
@@ -318,20 +314,23 @@ SQL
 // databaseGuard holds when the databases exist and every account has the
 // password and its privileges on each of them.
 func databaseGuard(db serviceDB, hosts []string) string {
-	dbs := "'" + strings.Join(db.Databases, "', '") + "'"
-	var hs []string
-	for _, h := range hosts {
-		hs = append(hs, "'"+h+"'")
-	}
+	dbs := sqlList(db.Databases)
 	want := len(db.Databases) + len(hosts) + len(hosts)*len(db.Databases)
 	return helpers + `test "$(sql <<SQL
 SELECT
  (SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME IN (` + dbs + `))
- + (SELECT COUNT(*) FROM mysql.user WHERE User = '` + db.User + `' AND Host IN (` + strings.Join(hs, ", ") + `)
+ + (SELECT COUNT(*) FROM mysql.user WHERE User = '` + db.User + `' AND Host IN (` + sqlList(hosts) + `)
     AND plugin = 'mysql_native_password' AND authentication_string = PASSWORD('$GALERA_DB_PASSWORD'))
- + (SELECT COUNT(*) FROM mysql.db WHERE User = '` + db.User + `' AND Host IN (` + strings.Join(hs, ", ") + `) AND Db IN (` + dbs + `)
+ + (SELECT COUNT(*) FROM mysql.db WHERE User = '` + db.User + `' AND Host IN (` + sqlList(hosts) + `) AND Db IN (` + dbs + `)
     AND Select_priv = 'Y' AND Insert_priv = 'Y' AND Update_priv = 'Y' AND Delete_priv = 'Y'
     AND Create_priv = 'Y' AND Drop_priv = 'Y' AND Alter_priv = 'Y' AND Index_priv = 'Y');
 SQL
 )" = ` + strconv.Itoa(want) + "\n"
+}
+
+// sqlList is values as an SQL list of string literals: 'a', 'b'. The
+// values are names from the model (users, hosts, databases), which
+// validation limits to characters that need no escaping.
+func sqlList(values []string) string {
+	return "'" + strings.Join(values, "', '") + "'"
 }

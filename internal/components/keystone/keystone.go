@@ -249,7 +249,6 @@ func (b *builder) build() error {
 	sync.After = append(sync.After, b.dbRef)
 	boot := b.add(first, b.bootstrap(), sync)
 
-	var firstService *catalog.Item
 	var services []*catalog.Item
 	for i, h := range b.hosts {
 		svc := resource.Service{Unit: unit, Enabled: true, Running: true}
@@ -260,9 +259,6 @@ func (b *builder) build() error {
 			it.Subscribes = append(it.Subscribes, r.Ref())
 		}
 		it.Resource, it.Group = svc, group
-		if i == 0 {
-			firstService = it
-		}
 		services = append(services, it)
 	}
 	// A rotated database password: the account accepted the previous one
@@ -275,7 +271,7 @@ func (b *builder) build() error {
 	// Planned with the password change: at plan time, before the change,
 	// the account accepts one password and the retirement's guard holds.
 	r.Subscribes = append(r.Subscribes, b.dbRef)
-	b.add(first, b.serviceProject(), boot, firstService)
+	b.add(first, b.serviceProject(), boot, services[0])
 
 	migrate := b.add(first, b.credentialMigrate(), sync)
 	for i := range b.hosts {
