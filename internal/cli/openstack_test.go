@@ -13,7 +13,7 @@ import (
 	"github.com/fundament-cloud/fundament/internal/components/keystone"
 	"github.com/fundament-cloud/fundament/internal/endpoint"
 	"github.com/fundament-cloud/fundament/internal/secrets"
-	goldenfile "github.com/fundament-cloud/fundament/internal/testutil/golden"
+	"github.com/fundament-cloud/fundament/internal/testutil/golden"
 )
 
 // labRepoWithSecrets copies examples/lab (without secrets a `make lab`
@@ -78,7 +78,7 @@ func TestCloudsYAML(t *testing.T) {
 		t.Fatalf("clouds.yaml: %v mode %v", err, fi.Mode())
 	}
 	data, _ := os.ReadFile(out)
-	goldenfile.Check(t, "clouds.yaml", strings.ReplaceAll(strings.ReplaceAll(string(data), password, "{{secret keystone-admin}}"), dir, "DIR"))
+	golden.Check(t, "clouds.yaml", strings.ReplaceAll(strings.ReplaceAll(string(data), password, "{{secret keystone-admin}}"), dir, "DIR"))
 	wantCA, _ := st.Get(endpoint.GeneratedCACert)
 	if got, _ := os.ReadFile(ca); string(got) != wantCA {
 		t.Errorf("CA file: %q", got)

@@ -2,48 +2,16 @@ package cli
 
 import (
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/fundament-cloud/fundament/internal/testutil/golden"
 )
-
-// -update rewrites the golden files. It is registered here unless another
-// test file of the package defines it already (package variables are
-// initialised before init functions run).
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite the golden files")
-	}
-}
-
-func updating() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
 
 // The fixtures and golden files live with the scs package.
 const scsTestdata = "../scs/testdata"
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join(scsTestdata, "cli", name)
-	if updating() {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v; run go test ./internal/cli -run SCS -update", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s; run go test ./internal/cli -run SCS -update and review the diff\n--- got\n%s", path, got)
-	}
-}
 
 // scsNames cover each part, the v1 syntax, warnings and errors.
 var scsNames = []string{
@@ -88,7 +56,7 @@ func TestSCSGolden(t *testing.T) {
 			if errOut != "" {
 				out += "--- stderr\n" + errOut
 			}
-			golden(t, tc.golden, out)
+			golden.CheckFile(t, filepath.Join(scsTestdata, "cli", tc.golden), out)
 		})
 	}
 }

@@ -2,7 +2,6 @@ package scaffold
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,10 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fundament-cloud/fundament/internal/testutil/golden"
 	"github.com/fundament-cloud/fundament/internal/validate"
 )
-
-var update = flag.Bool("update", false, "rewrite examples/ from the templates")
 
 func TestTemplates(t *testing.T) {
 	if got, want := Templates(), []string{"lab", "production"}; !slices.Equal(got, want) {
@@ -171,21 +169,6 @@ func TestExamplesMatchTemplates(t *testing.T) {
 			t.Fatal(err)
 		}
 		dir := filepath.Join(root, name)
-		if *update {
-			if err := os.RemoveAll(dir); err != nil {
-				t.Fatal(err)
-			}
-			for p, data := range files {
-				target := filepath.Join(dir, filepath.FromSlash(p))
-				if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(target, data, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			continue
-		}
 		seen := map[string]bool{}
 		err = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 			if err != nil && p == dir && os.IsNotExist(err) {
@@ -202,7 +185,10 @@ func TestExamplesMatchTemplates(t *testing.T) {
 			rel = filepath.ToSlash(rel)
 			seen[rel] = true
 			want, ok := files[rel]
-			if !ok {
+			switch {
+			case !ok && *golden.Update:
+				return os.Remove(p)
+			case !ok:
 				t.Errorf("examples/%s/%s is not in the template; run go test ./internal/scaffold -update", name, rel)
 				return nil
 			}
@@ -210,13 +196,26 @@ func TestExamplesMatchTemplates(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("examples/%s/%s differs from the template; run go test ./internal/scaffold -update", name, rel)
+			if !bytes.Equal(got, want) && !*golden.Update {
+				t.Errorf("examples/%s/%s differs from the template; run go test ./internal/scaffold -update\n%s",
+					name, rel, golden.Diff("template", "example", string(want), string(got)))
 			}
 			return nil
 		})
 		if err != nil {
 			t.Fatal(err)
+		}
+		if *golden.Update {
+			for p, data := range files {
+				target := filepath.Join(dir, filepath.FromSlash(p))
+				if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(target, data, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			continue
 		}
 		for p := range files {
 			if !seen[p] {

@@ -1,7 +1,6 @@
 package validate
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"sort"
@@ -11,9 +10,8 @@ import (
 	"golang.org/x/tools/txtar"
 
 	"github.com/fundament-cloud/fundament/internal/diag"
+	"github.com/fundament-cloud/fundament/internal/testutil/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the expected diagnostics of testdata/invalid/*.txtar")
 
 // The invalid-config corpus, in the style of Prometheus's *.bad.yml tests:
 // each testdata/invalid/NAME.txtar overlays files on testdata/base (a valid
@@ -35,7 +33,7 @@ func TestInvalidCorpus(t *testing.T) {
 			dir := overlay(t, ar)
 			got := render(checkDir(dir))
 			want := strings.TrimSpace(string(ar.Comment))
-			if *update {
+			if *golden.Update {
 				ar.Comment = []byte(got + "\n")
 				if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {
 					t.Fatal(err)
@@ -43,7 +41,7 @@ func TestInvalidCorpus(t *testing.T) {
 				return
 			}
 			if got != want {
-				t.Errorf("diagnostics differ\n--- got\n%s\n--- want\n%s", got, want)
+				t.Errorf("diagnostics differ (go test -update rewrites them):\n%s", golden.Diff("want", "got", want+"\n", got+"\n"))
 			}
 			if !strings.Contains(got, "error: ") {
 				t.Errorf("case produces no error; an invalid config must be invalid")

@@ -2,14 +2,13 @@ package sonic
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
+	"github.com/fundament-cloud/fundament/internal/testutil/golden"
+)
 
 // goldenPath mirrors the layout of `render sonic --out`.
 func goldenPath(example, sw string) string {
@@ -28,29 +27,13 @@ func TestGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			dir := filepath.Join("testdata", "golden", ex)
-			if *update {
+			if *golden.Update {
 				if err := os.RemoveAll(dir); err != nil {
 					t.Fatal(err)
 				}
 			}
 			for _, name := range f.Names() {
-				p := goldenPath(ex, name)
-				if *update {
-					if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-						t.Fatal(err)
-					}
-					if err := os.WriteFile(p, files[name], 0o644); err != nil {
-						t.Fatal(err)
-					}
-					continue
-				}
-				want, err := os.ReadFile(p)
-				if err != nil {
-					t.Fatalf("%v (run with -update to create it)", err)
-				}
-				if !bytes.Equal(files[name], want) {
-					t.Errorf("%s differs from the golden file; run with -update and review the diff", p)
-				}
+				golden.CheckFile(t, goldenPath(ex, name), string(files[name]))
 			}
 			stray, _ := filepath.Glob(filepath.Join(dir, "*"))
 			for _, s := range stray {
