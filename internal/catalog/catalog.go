@@ -56,13 +56,18 @@ type Catalog struct {
 	index  map[Ref]*Item
 }
 
-// New builds a catalog from items and checks it: every reference must
-// exist, a resource appears once per host, and the dependencies, rolling
-// batches, their gates and each host's order form no cycle (findCycle).
+// New builds a catalog from items and checks it: every resource can be
+// observed and applied (resource.Validate: absolute paths, well-formed
+// names, ...), every reference exists, a resource appears once per host,
+// and the dependencies, rolling batches, their gates and each host's order
+// form no cycle (findCycle).
 func New(items []*Item, groups []*Group) (*Catalog, error) {
 	c := &Catalog{Items: items, Groups: map[string]*Group{}, index: map[Ref]*Item{}}
 	var errs []string
 	for _, it := range items {
+		if err := resource.Validate(it.Resource); err != nil {
+			errs = append(errs, fmt.Sprintf("%s/%v (component %s)", it.Host, err, it.Component))
+		}
 		ref := it.Ref()
 		if prev, dup := c.index[ref]; dup {
 			errs = append(errs, fmt.Sprintf("%s is declared twice (by %s and %s)", ref, prev.Component, it.Component))

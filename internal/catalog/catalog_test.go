@@ -31,6 +31,8 @@ func TestNewRejectsBrokenCatalogs(t *testing.T) {
 		}, "dependency cycle (each waits for the next): h/file:/x -> h/file:/y -> h/file:/x"},
 		{"unknown group", []*Item{{Host: "h", Component: "a", Resource: file("/x", ""), Group: "galera"}},
 			`names rolling group "galera", which is not declared`},
+		{"invalid resource", []*Item{{Host: "h", Component: "a", Resource: file("etc/x", "")}},
+			`h/file:etc/x: path "etc/x" is not absolute (component a)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/fundament-cloud/fundament/internal/model"
+	"github.com/fundament-cloud/fundament/internal/release"
+	"github.com/fundament-cloud/fundament/internal/resource"
 )
 
 // Input is what components compile from.
@@ -13,7 +15,11 @@ type Input struct {
 	// RepoDir is the configuration repository (files referred to by the
 	// model are read from it).
 	RepoDir string
-	// Secret decrypts a secret of the repository by name.
+	// Release is the cloud's release stream (spec.release); nil: Stream
+	// looks it up.
+	Release *release.Stream
+	// Secret decrypts a secret of the repository by name; nil where no
+	// secrets are available (see SecretValue).
 	Secret func(name string) (string, error)
 	// Probe runs a read-only script on a host and returns its standard
 	// output (an error when the host cannot be reached or the script
@@ -25,6 +31,46 @@ type Input struct {
 	// checked against the state it was made from, so such a decision is
 	// refused when that state has changed since.
 	Probe func(host, script string) (string, error)
+}
+
+// Stream is the cloud's release stream: Release, or the one spec.release
+// names.
+func (in *Input) Stream() (*release.Stream, error) {
+	if in.Release != nil {
+		return in.Release, nil
+	}
+	s, ok := release.Lookup(in.Cloud.Spec.Release)
+	if !ok {
+		return nil, fmt.Errorf("release stream %q is not built into this binary", in.Cloud.Spec.Release)
+	}
+	return s, nil
+}
+
+// Package is a package at the version the release stream pins.
+func (in *Input) Package(name string) (resource.Package, error) {
+	s, err := in.Stream()
+	if err != nil {
+		return resource.Package{}, err
+	}
+	v, ok := s.PackageVersion(name)
+	if !ok {
+		return resource.Package{}, fmt.Errorf("release stream %s pins no version of %s", s.Name, name)
+	}
+	return resource.Package{Name: name, Version: v}, nil
+}
+
+// SecretValue is a secret's value; the error names the secret, also
+// where no secrets are available (Secret is nil: render, validate, and
+// tests that compile without them).
+func (in *Input) SecretValue(name string) (string, error) {
+	if in.Secret == nil {
+		return "", fmt.Errorf("secret %s: no secrets are available here", name)
+	}
+	v, err := in.Secret(name)
+	if err != nil && !strings.Contains(err.Error(), name) {
+		err = fmt.Errorf("secret %s: %w", name, err)
+	}
+	return v, err
 }
 
 // Component contributes the desired state of one part of the cloud (base
@@ -40,22 +86,11 @@ type Component interface {
 
 // Compile runs every component over the model and checks the result.
 func Compile(in *Input, comps ...Component) (*Catalog, error) {
-	var items []*Item
-	var groups []*Group
-	for _, comp := range comps {
-		its, gs, err := comp.Items(in)
-		if err != nil {
-			return nil, fmt.Errorf("compiling component %s: %w", comp.Name(), err)
-		}
-		for _, it := range its {
-			if it.Component == "" {
-				it.Component = comp.Name()
-			}
-		}
-		items = append(items, its...)
-		groups = append(groups, gs...)
+	r, err := compileEach(in, comps, nil, nil)
+	if err != nil {
+		return nil, err
 	}
-	return New(items, groups)
+	return New(r.items, r.groups)
 }
 
 // CompileOnly compiles what `--component` selects: the named components
@@ -94,23 +129,52 @@ func CompileOnly(in *Input, only []string, comps ...Component) (*Catalog, error)
 // compileSelection compiles comps and keeps the selection only names;
 // a component that probe (when not nil) rejects compiles without Probe.
 func compileSelection(in *Input, only []string, comps []Component, probe func(Component) bool) (*Catalog, error) {
-	offline := *in
-	offline.Probe = nil
-	var items []*Item
-	var groups []*Group
-	var names, skipped []string
-	for _, comp := range comps {
-		names = append(names, comp.Name())
-		cin := in
-		if probe != nil && !probe(comp) {
-			cin = &offline
+	r, err := compileEach(in, comps, probe, func(name string) bool { return !Selects(only, name) })
+	if err != nil {
+		return nil, err
+	}
+	all, err := New(r.items, r.groups)
+	if err != nil {
+		if len(r.skipped) > 0 {
+			err = fmt.Errorf("%w\n(left out because they could not be compiled: %s)", err, strings.Join(r.skipped, "; "))
 		}
-		its, gs, err := comp.Items(cin)
+		return nil, err
+	}
+	return all.Only(only, r.names)
+}
+
+// compiled is what compileEach collected.
+type compiled struct {
+	items   []*Item
+	groups  []*Group
+	names   []string // of every component, in order
+	skipped []string // components left out, with why
+}
+
+// compileEach runs the components in order, the release stream looked up
+// once. A component that probe (when not nil) rejects compiles without
+// Probe; one that fails is an error unless tolerate (when not nil)
+// accepts its name: it is then left out.
+func compileEach(in *Input, comps []Component, probe func(Component) bool, tolerate func(string) bool) (*compiled, error) {
+	cin := *in
+	if cin.Release == nil && in.Cloud != nil {
+		cin.Release, _ = release.Lookup(in.Cloud.Spec.Release) // unknown: Stream says so to who asks
+	}
+	offline := cin
+	offline.Probe = nil
+	r := &compiled{}
+	for _, comp := range comps {
+		r.names = append(r.names, comp.Name())
+		use := &cin
+		if probe != nil && !probe(comp) {
+			use = &offline
+		}
+		its, gs, err := comp.Items(use)
 		if err != nil {
-			if Selects(only, comp.Name()) {
+			if tolerate == nil || !tolerate(comp.Name()) {
 				return nil, fmt.Errorf("compiling component %s: %w", comp.Name(), err)
 			}
-			skipped = append(skipped, fmt.Sprintf("%s (%v)", comp.Name(), err))
+			r.skipped = append(r.skipped, fmt.Sprintf("%s (%v)", comp.Name(), err))
 			continue
 		}
 		for _, it := range its {
@@ -118,15 +182,8 @@ func compileSelection(in *Input, only []string, comps []Component, probe func(Co
 				it.Component = comp.Name()
 			}
 		}
-		items = append(items, its...)
-		groups = append(groups, gs...)
+		r.items = append(r.items, its...)
+		r.groups = append(r.groups, gs...)
 	}
-	all, err := New(items, groups)
-	if err != nil {
-		if len(skipped) > 0 {
-			err = fmt.Errorf("%w\n(left out because they could not be compiled: %s)", err, strings.Join(skipped, "; "))
-		}
-		return nil, err
-	}
-	return all.Only(only, names)
+	return r, nil
 }

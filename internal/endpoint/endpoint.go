@@ -6,9 +6,11 @@
 package endpoint
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"strconv"
+	"strings"
 
 	"github.com/fundament-cloud/fundament/internal/model"
 )
@@ -106,6 +108,32 @@ func Backend(c *model.Cloud, h *model.Host) (netip.Addr, error) {
 		}
 	}
 	return netip.Addr{}, fmt.Errorf("host %s has no address on an internal API network", h.Name)
+}
+
+// HostAddr is a host and the address a service listens on there.
+type HostAddr struct {
+	Host string
+	Addr netip.Addr
+}
+
+// Backends are the hosts' addresses on the internal API network (Backend),
+// in the hosts' order. The error names every host without one and what
+// would listen there (listener, e.g. "Galera listens there").
+func Backends(c *model.Cloud, hosts []*model.Host, listener string) ([]HostAddr, error) {
+	out := make([]HostAddr, 0, len(hosts))
+	var problems []string
+	for _, h := range hosts {
+		a, err := Backend(c, h)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%v (%s)", err, listener))
+			continue
+		}
+		out = append(out, HostAddr{Host: h.Name, Addr: a})
+	}
+	if len(problems) > 0 {
+		return nil, errors.New(strings.Join(problems, "; "))
+	}
+	return out, nil
 }
 
 // Secrets of the certificate Fundament generates when loadbalancer.tls is

@@ -84,3 +84,24 @@ func TestCACertificate(t *testing.T) {
 		t.Errorf("a missing CA file: %v", err)
 	}
 }
+
+func TestBackends(t *testing.T) {
+	c := cloudWith(model.ProfileLab)
+	c.Network.Networks = []*model.LogicalNetwork{{Name: "mgmt", Role: model.NetManagement}, {Name: "internal", Role: model.NetInternalAPI}}
+	on := func(name, addr string) *model.Host {
+		h := &model.Host{Name: name, Networks: map[string]*model.Attachment{"mgmt": {Address: netip.MustParseAddr("192.0.2.1")}}}
+		if addr != "" {
+			h.Networks["internal"] = &model.Attachment{Address: netip.MustParseAddr(addr)}
+		}
+		return h
+	}
+	got, err := Backends(c, []*model.Host{on("a", "10.0.0.2"), on("b", "2001:db8::3")}, "x listens there")
+	if err != nil || len(got) != 2 || got[0] != (HostAddr{"a", netip.MustParseAddr("10.0.0.2")}) || got[1].Host != "b" {
+		t.Errorf("Backends = %v, %v", got, err)
+	}
+	_, err = Backends(c, []*model.Host{on("a", "10.0.0.2"), on("b", ""), on("c", "")}, "x listens there")
+	want := "host b has no address on an internal API network (x listens there); host c has no address on an internal API network (x listens there)"
+	if err == nil || err.Error() != want {
+		t.Errorf("Backends without addresses: %v, want %s", err, want)
+	}
+}

@@ -193,3 +193,39 @@ func FirstLine(s string) string {
 	}
 	return line
 }
+
+// Unavailable is the one check of a component whose part of the model it
+// cannot read (a host without the address its service listens on, say):
+// named <component>-model, DOWN on target component with the reason, so
+// that status says why instead of checking nothing.
+func Unavailable(layer, component string, err error) []Check {
+	return []Check{{Layer: layer, Name: component + "-model", Component: component,
+		Run: func(context.Context, *Env) []Result {
+			return []Result{{Target: component, Status: Down, Reason: err.Error()}}
+		}}}
+}
+
+// Answer is what a script printed on one host, or why it did not run
+// there.
+type Answer struct {
+	Host string
+	Out  string
+	Err  error
+}
+
+// RunEach runs script(i) on hosts[i], on every host at once, and returns
+// the answers in the hosts' order.
+func (e *Env) RunEach(ctx context.Context, hosts []string, script func(i int) string) []Answer {
+	out := make([]Answer, len(hosts))
+	var wg sync.WaitGroup
+	for i, h := range hosts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			stdout, err := e.Run(ctx, h, script(i))
+			out[i] = Answer{Host: h, Out: stdout, Err: err}
+		}()
+	}
+	wg.Wait()
+	return out
+}

@@ -3,7 +3,13 @@ package health
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"testing"
+	"time"
+
+	"github.com/fundament-cloud/fundament/internal/transport"
 )
 
 func TestRunAllSortsAndLabels(t *testing.T) {
@@ -50,5 +56,44 @@ func TestEnvRunWithoutTransport(t *testing.T) {
 	_, err := (&Env{}).Run(context.Background(), "ctl-1", "true")
 	if err == nil || err.Error() != "ctl-1 is not reachable (no connection)" {
 		t.Errorf("err %v", err)
+	}
+}
+
+// echo answers a script with the script itself, after the delay the
+// host's name says (so that a parallel run finishes out of order).
+type echo struct {
+	host  string
+	delay time.Duration
+	exit  int
+}
+
+func (e echo) Run(ctx context.Context, script string, _ io.Reader) (transport.Result, error) {
+	time.Sleep(e.delay)
+	return transport.Result{Stdout: []byte(e.host + ":" + script), Stderr: []byte("failed\nmore"), ExitCode: e.exit}, nil
+}
+func (e echo) Host() string { return e.host }
+func (echo) Close() error   { return nil }
+
+func TestRunEachKeepsTheHostsOrder(t *testing.T) {
+	env := &Env{Targets: map[string]transport.Transport{
+		"a": echo{host: "a", delay: 50 * time.Millisecond},
+		"b": echo{host: "b"},
+		"c": echo{host: "c", exit: 3},
+	}}
+	got := env.RunEach(context.Background(), []string{"a", "b", "c", "d"}, func(i int) string { return fmt.Sprint("s", i) })
+	want := []string{"a a:s0 <nil>", "b b:s1 <nil>", "c c:s2 exit status 3: failed", "d  d is not reachable (no connection)"}
+	for i, a := range got {
+		if s := fmt.Sprintf("%s %s %v", a.Host, a.Out, a.Err); s != want[i] {
+			t.Errorf("answer %d: %s, want %s", i, s, want[i])
+		}
+	}
+}
+
+func TestUnavailable(t *testing.T) {
+	checks := Unavailable("galera", "galera", errors.New("host stor-1 has no address"))
+	rs := RunAll(context.Background(), &Env{}, checks)
+	if len(checks) != 1 || checks[0].Component != "galera" || len(rs) != 1 ||
+		rs[0].Check != "galera-model" || rs[0].Target != "galera" || rs[0].Status != Down || rs[0].Reason != "host stor-1 has no address" {
+		t.Errorf("checks %+v, results %+v", checks, rs)
 	}
 }

@@ -7,10 +7,7 @@
 package ovs
 
 import (
-	"fmt"
-
 	"github.com/fundament-cloud/fundament/internal/catalog"
-	"github.com/fundament-cloud/fundament/internal/release"
 	"github.com/fundament-cloud/fundament/internal/resource"
 )
 
@@ -33,19 +30,9 @@ const VswitchdDropIn = "/etc/systemd/system/ovs-vswitchd.service.d/fundament-net
 // Add declares a resource on a host after the given items.
 type Add func(r resource.Resource, after ...*catalog.Item) *catalog.Item
 
-// Pin is a package at the version the release stream pins, or why not.
+// Pin is a package at the version the release stream pins, or why not
+// (catalog.Input.Package).
 type Pin func(name string) (resource.Package, error)
-
-// StreamPin pins packages to the release stream's versions.
-func StreamPin(s *release.Stream) Pin {
-	return func(name string) (resource.Package, error) {
-		v, ok := s.PackageVersion(name)
-		if !ok {
-			return resource.Package{}, fmt.Errorf("release stream %s pins no version of %s", s.Name, name)
-		}
-		return resource.Package{Name: name, Version: v}, nil
-	}
-}
 
 // Userspace declares Open vSwitch with the userspace datapath only (the
 // drop-in, the pinned packages, ovsdb-server, ovs-vswitchd restarted when

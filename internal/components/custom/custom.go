@@ -47,11 +47,6 @@ func (Component) Items(in *catalog.Input) ([]*catalog.Item, []*catalog.Group, er
 			it.After = append(it.After, all...)
 			setItems = append(setItems, it)
 		}
-		for _, it := range setItems {
-			if err := resource.Validate(it.Resource); err != nil {
-				return nil, nil, fmt.Errorf("custom set %s: %w", set.Name, err)
-			}
-		}
 		items = append(items, setItems...)
 	}
 	return items, nil, nil
@@ -76,10 +71,7 @@ func baseResources(in *catalog.Input, set *model.CustomSet) ([]resource.Resource
 		file := resource.File{Path: f.Path, Mode: f.Mode, Owner: f.Owner, Group: f.Group, Absent: f.Absent}
 		switch {
 		case f.ContentSecret != "":
-			if in.Secret == nil {
-				return nil, fmt.Errorf("custom set %s: file %s takes its content from secret %s, but no secrets are available", set.Name, f.Path, f.ContentSecret)
-			}
-			v, err := in.Secret(f.ContentSecret)
+			v, err := in.SecretValue(f.ContentSecret)
 			if err != nil {
 				return nil, fmt.Errorf("custom set %s: file %s: %w", set.Name, f.Path, err)
 			}

@@ -85,7 +85,7 @@ func TestCustomSetCompiles(t *testing.T) {
 
 func TestSecretUnavailable(t *testing.T) {
 	_, err := catalog.Compile(&catalog.Input{Cloud: load(t)}, Component{})
-	if err == nil || !strings.Contains(err.Error(), "file /etc/agent/token takes its content from secret agent-token") {
+	if err == nil || !strings.Contains(err.Error(), "custom set agent: file /etc/agent/token: secret agent-token: no secrets are available here") {
 		t.Errorf("got %v", err)
 	}
 }
@@ -202,7 +202,7 @@ func TestCustomInvalidResource(t *testing.T) {
   - name: bad
     files: [{path: /etc/x, content: "x", mode: "0999"}]
 `, nil)
-	if err == nil || !strings.Contains(err.Error(), `custom set bad: file:/etc/x: mode "0999"`) {
+	if err == nil || !strings.Contains(err.Error(), `a/file:/etc/x: mode "0999" is not an octal mode like 0644 (component custom/bad)`) {
 		t.Errorf("got %v", err)
 	}
 }

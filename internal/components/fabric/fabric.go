@@ -14,7 +14,6 @@ import (
 	"github.com/fundament-cloud/fundament/internal/catalog"
 	"github.com/fundament-cloud/fundament/internal/model"
 	"github.com/fundament-cloud/fundament/internal/ovs"
-	"github.com/fundament-cloud/fundament/internal/release"
 	rfabric "github.com/fundament-cloud/fundament/internal/render/fabric"
 	"github.com/fundament-cloud/fundament/internal/render/frr"
 	"github.com/fundament-cloud/fundament/internal/render/networkd"
@@ -39,13 +38,9 @@ func (Component) Items(in *catalog.Input) ([]*catalog.Item, []*catalog.Group, er
 	if err != nil {
 		return nil, nil, err
 	}
-	stream, ok := release.Lookup(c.Spec.Release)
-	if !ok {
-		return nil, nil, fmt.Errorf("release stream %q is not built in", c.Spec.Release)
-	}
 	var items []*catalog.Item
 	for _, s := range c.Network.Switches {
-		its, err := switchItems(stream, view[s.Name])
+		its, err := switchItems(in, view[s.Name])
 		if err != nil {
 			return nil, nil, fmt.Errorf("switch %s: %w", s.Name, err)
 		}
@@ -54,7 +49,7 @@ func (Component) Items(in *catalog.Input) ([]*catalog.Item, []*catalog.Group, er
 	return items, nil, nil
 }
 
-func switchItems(stream *release.Stream, sw *rfabric.Switch) ([]*catalog.Item, error) {
+func switchItems(in *catalog.Input, sw *rfabric.Switch) ([]*catalog.Item, error) {
 	host := sw.Name
 	add := func(items *[]*catalog.Item, r resource.Resource, after ...*catalog.Item) *catalog.Item {
 		it := &catalog.Item{Host: host, Component: name, Resource: r}
@@ -65,11 +60,10 @@ func switchItems(stream *release.Stream, sw *rfabric.Switch) ([]*catalog.Item, e
 		return it
 	}
 	var items []*catalog.Item
-	v, ok := stream.PackageVersion("frr")
-	if !ok {
-		return nil, fmt.Errorf("release stream %s pins no version of frr", stream.Name)
+	pkg, err := in.Package("frr")
+	if err != nil {
+		return nil, err
 	}
-	pkg := resource.Package{Name: "frr", Version: v}
 	frrPkg := add(&items, pkg)
 
 	sysctl := add(&items, resource.File{Path: sysctlFile, Content: []byte(frr.Sysctl())})
@@ -88,7 +82,7 @@ func switchItems(stream *release.Stream, sw *rfabric.Switch) ([]*catalog.Item, e
 	}
 
 	if len(sw.Gateways) > 0 {
-		if err := sviItems(stream, sw, func(r resource.Resource, after ...*catalog.Item) *catalog.Item { return add(&items, r, after...) }, reload); err != nil {
+		if err := sviItems(in, sw, func(r resource.Resource, after ...*catalog.Item) *catalog.Item { return add(&items, r, after...) }, reload); err != nil {
 			return nil, err
 		}
 	}
@@ -103,8 +97,8 @@ func switchItems(stream *release.Stream, sw *rfabric.Switch) ([]*catalog.Item, e
 // sviItems runs Open vSwitch on a lab leaf that holds anycast gateways: the
 // lab kernel has no VLAN devices, so OVS untags the bridge's VLANs into
 // the internal ports VlanN that networkd addresses.
-func sviItems(stream *release.Stream, sw *rfabric.Switch, add ovs.Add, after *catalog.Item) error {
-	svc, err := ovs.Userspace(ovs.StreamPin(stream), add)
+func sviItems(in *catalog.Input, sw *rfabric.Switch, add ovs.Add, after *catalog.Item) error {
+	svc, err := ovs.Userspace(in.Package, add)
 	if err != nil {
 		return err
 	}

@@ -37,22 +37,17 @@ type member struct {
 // members lists the Galera members in placement order.
 func members(c *model.Cloud) ([]member, error) {
 	var out []member
-	var problems []string
 	for _, s := range c.ServiceList() {
 		if s.Name != "galera" {
 			continue
 		}
-		for _, h := range s.Hosts {
-			a, err := endpoint.Backend(c, h)
-			if err != nil {
-				problems = append(problems, err.Error()+" (Galera listens there)")
-				continue
-			}
-			out = append(out, member{Host: h.Name, Addr: a})
+		ms, err := endpoint.Backends(c, s.Hosts, "Galera listens there")
+		if err != nil {
+			return nil, err
 		}
-	}
-	if len(problems) > 0 {
-		return nil, fmt.Errorf("%s", strings.Join(problems, "; "))
+		for _, m := range ms {
+			out = append(out, member(m))
+		}
 	}
 	return out, nil
 }

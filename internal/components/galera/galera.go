@@ -13,7 +13,6 @@ import (
 	"github.com/fundament-cloud/fundament/internal/catalog"
 	"github.com/fundament-cloud/fundament/internal/components/hostnet"
 	"github.com/fundament-cloud/fundament/internal/model"
-	"github.com/fundament-cloud/fundament/internal/release"
 	"github.com/fundament-cloud/fundament/internal/resource"
 )
 
@@ -47,15 +46,8 @@ func (Component) Items(in *catalog.Input) ([]*catalog.Item, []*catalog.Group, er
 	if len(ms) == 0 {
 		return nil, nil, nil
 	}
-	stream, ok := release.Lookup(c.Spec.Release)
-	if !ok {
-		return nil, nil, fmt.Errorf("release stream %q is not built into this binary", c.Spec.Release)
-	}
 	secret := func(name string) (string, error) {
-		if in.Secret == nil {
-			return "", fmt.Errorf("secret %s: no secrets store", name)
-		}
-		v, err := in.Secret(name)
+		v, err := in.SecretValue(name)
 		if err != nil {
 			return "", err
 		}
@@ -72,7 +64,7 @@ func (Component) Items(in *catalog.Input) ([]*catalog.Item, []*catalog.Group, er
 	}
 	b := &builder{c: c, ms: ms, d: decide(hosts, obs), clusters: map[string]*catalog.Item{}}
 	for k := range b.d.Order {
-		if err := b.member(stream, k, sstPassword); err != nil {
+		if err := b.member(in, k, sstPassword); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -91,11 +83,6 @@ func (Component) Items(in *catalog.Input) ([]*catalog.Item, []*catalog.Group, er
 			Guard: databaseGuard(db, accounts), Env: map[string]string{"GALERA_DB_PASSWORD": pw}, Timeout: "2m",
 			Idempotent: true}, // IF NOT EXISTS, ALTER, GRANT
 			b.clusters[ms[0].Host], b.sstUser)
-	}
-	for _, it := range b.items {
-		if err := resource.Validate(it.Resource); err != nil {
-			return nil, nil, fmt.Errorf("galera on %s: %w", it.Host, err)
-		}
 	}
 	g := &catalog.Group{Name: group, BatchSize: 1, Hosts: b.d.Order}
 	return b.items, []*catalog.Group{g}, nil
@@ -117,16 +104,16 @@ type builder struct {
 //	packages -> configuration -> galera/cluster (bootstrap, join or
 //	blocked; a joiner after the member before it and the SST account)
 //	-> [the first: galera/sst-user] -> mariadb.service (rolling group)
-func (b *builder) member(stream *release.Stream, k int, sstPassword string) error {
+func (b *builder) member(in *catalog.Input, k int, sstPassword string) error {
 	host := b.d.Order[k]
 	i := slices.IndexFunc(b.ms, func(m member) bool { return m.Host == host })
 	var pkgs []*catalog.Item
 	for _, p := range packages {
-		v, ok := stream.PackageVersion(p)
-		if !ok {
-			return fmt.Errorf("release stream %s pins no version of %s", stream.Name, p)
+		pkg, err := in.Package(p)
+		if err != nil {
+			return err
 		}
-		it := b.add(host, resource.Package{Name: p, Version: v})
+		it := b.add(host, pkg)
 		// The member's addresses exist before the server binds them.
 		it.After = append(it.After, hostnet.Ready(host))
 		pkgs = append(pkgs, it)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/fundament-cloud/fundament/internal/health"
 	"github.com/fundament-cloud/fundament/internal/model"
@@ -29,9 +28,7 @@ echo "== end"
 func (Component) HealthChecks(c *model.Cloud) []health.Check {
 	ms, err := members(c)
 	if err != nil {
-		return []health.Check{{Layer: layer, Name: "galera-model", Component: name, Run: func(context.Context, *health.Env) []health.Result {
-			return []health.Result{{Target: "galera", Status: health.Down, Reason: err.Error()}}
-		}}}
+		return health.Unavailable(layer, name, err)
 	}
 	if len(ms) == 0 {
 		return nil
@@ -51,27 +48,21 @@ type memberView struct {
 }
 
 func checkCluster(ctx context.Context, env *health.Env, ms []member) health.Result {
+	answers := env.RunEach(ctx, hostsOf(ms), func(int) string { return healthScript })
 	views := make([]memberView, len(ms))
-	var wg sync.WaitGroup
-	for i, m := range ms {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			views[i] = viewOf(ctx, env, m.Host)
-		}()
+	for i, a := range answers {
+		views[i] = viewOf(a)
 	}
-	wg.Wait()
 	return evaluate(env.Cloud.Spec.Name, views)
 }
 
-func viewOf(ctx context.Context, env *health.Env, host string) memberView {
-	v := memberView{Host: host}
-	out, err := env.Run(ctx, host, healthScript)
-	if err != nil {
-		v.Err = err
+func viewOf(a health.Answer) memberView {
+	v := memberView{Host: a.Host}
+	if a.Err != nil {
+		v.Err = a.Err
 		return v
 	}
-	sec := sections(out)
+	sec := sections(a.Out)
 	if _, ok := sec["end"]; !ok {
 		v.Err = fmt.Errorf("the status script's output ends early")
 		return v

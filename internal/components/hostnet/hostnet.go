@@ -14,7 +14,6 @@ import (
 	"github.com/fundament-cloud/fundament/internal/catalog"
 	"github.com/fundament-cloud/fundament/internal/model"
 	"github.com/fundament-cloud/fundament/internal/ovs"
-	"github.com/fundament-cloud/fundament/internal/release"
 	rfabric "github.com/fundament-cloud/fundament/internal/render/fabric"
 	"github.com/fundament-cloud/fundament/internal/render/networkd"
 	"github.com/fundament-cloud/fundament/internal/resource"
@@ -39,14 +38,10 @@ func Ready(host string) catalog.Ref {
 
 func (Component) Items(in *catalog.Input) ([]*catalog.Item, []*catalog.Group, error) {
 	c := in.Cloud
-	stream, ok := release.Lookup(c.Spec.Release)
-	if !ok {
-		return nil, nil, fmt.Errorf("release stream %q is not built in", c.Spec.Release)
-	}
 	var items []*catalog.Item
 	hosts := []byte(hostsTable(c)) // the same on every host
 	for _, h := range c.Hosts {
-		its, err := hostItems(c, stream, h)
+		its, err := hostItems(c, in, h)
 		if err != nil {
 			return nil, nil, fmt.Errorf("host %s: %w", h.Name, err)
 		}
@@ -56,7 +51,7 @@ func (Component) Items(in *catalog.Input) ([]*catalog.Item, []*catalog.Group, er
 	return items, nil, nil
 }
 
-func hostItems(c *model.Cloud, stream *release.Stream, h *model.Host) ([]*catalog.Item, error) {
+func hostItems(c *model.Cloud, in *catalog.Input, h *model.Host) ([]*catalog.Item, error) {
 	var items []*catalog.Item
 	add := func(r resource.Resource, after ...*catalog.Item) *catalog.Item {
 		it := &catalog.Item{Host: h.Name, Component: name, Resource: r}
@@ -79,7 +74,7 @@ func hostItems(c *model.Cloud, stream *release.Stream, h *model.Host) ([]*catalo
 	}
 	var before []*catalog.Item
 	if withOVS {
-		svc, err := ovs.Userspace(ovs.StreamPin(stream), add)
+		svc, err := ovs.Userspace(in.Package, add)
 		if err != nil {
 			return nil, err
 		}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/fundament-cloud/fundament/internal/endpoint"
 	"github.com/fundament-cloud/fundament/internal/health"
@@ -39,9 +38,7 @@ func (Component) HealthChecks(c *model.Cloud) []health.Check {
 	}
 	t, err := newTarget(c, hosts)
 	if err != nil {
-		return []health.Check{{Layer: layer, Name: "keystone-api", Component: "keystone", Run: func(context.Context, *health.Env) []health.Result {
-			return []health.Result{{Target: "keystone", Status: health.Down, Reason: err.Error()}}
-		}}}
+		return health.Unavailable(layer, "keystone", err)
 	}
 	return []health.Check{{Layer: layer, Name: "keystone-api", Component: "keystone",
 		Run: func(ctx context.Context, env *health.Env) []health.Result {
@@ -70,13 +67,13 @@ func newTarget(c *model.Cloud, hosts []*model.Host) (*target, error) {
 		t.want[string(iface)] = u
 	}
 	t.vip = t.want[string(endpoint.Internal)]
-	for _, h := range hosts {
-		a, err := endpoint.Backend(c, h)
-		if err != nil {
-			return nil, err
-		}
-		t.hosts = append(t.hosts, h.Name)
-		t.backends = append(t.backends, backendURL(a))
+	backends, err := endpoint.Backends(c, hosts, "Keystone listens there")
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range backends {
+		t.hosts = append(t.hosts, b.Host)
+		t.backends = append(t.backends, backendURL(b.Addr))
 	}
 	return t, nil
 }
@@ -110,22 +107,14 @@ func (t *target) script(backend string) string {
 // ask runs the health command on every host in parallel.
 func (t *target) ask(ctx context.Context, env *health.Env) []hostView {
 	views := make([]hostView, len(t.hosts))
-	var wg sync.WaitGroup
-	for i, h := range t.hosts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			out, err := env.Run(ctx, h, t.script(t.backends[i]))
-			if err == nil {
-				err = json.Unmarshal([]byte(out), &views[i].Results)
-				if err != nil {
-					err = fmt.Errorf("unreadable answer of the health command: %w", err)
-				}
+	for i, a := range env.RunEach(ctx, t.hosts, func(i int) string { return t.script(t.backends[i]) }) {
+		views[i].Err = a.Err
+		if a.Err == nil {
+			if err := json.Unmarshal([]byte(a.Out), &views[i].Results); err != nil {
+				views[i].Err = fmt.Errorf("unreadable answer of the health command: %w", err)
 			}
-			views[i].Err = err
-		}()
+		}
 	}
-	wg.Wait()
 	return views
 }
 

@@ -22,7 +22,6 @@ import (
 	"github.com/fundament-cloud/fundament/internal/components/hostnet"
 	"github.com/fundament-cloud/fundament/internal/endpoint"
 	"github.com/fundament-cloud/fundament/internal/model"
-	"github.com/fundament-cloud/fundament/internal/release"
 	"github.com/fundament-cloud/fundament/internal/resource"
 )
 
@@ -93,11 +92,6 @@ func (Component) Items(in *catalog.Input) ([]*catalog.Item, []*catalog.Group, er
 	if err := b.build(); err != nil {
 		return nil, nil, err
 	}
-	for _, it := range b.items {
-		if err := resource.Validate(it.Resource); err != nil {
-			return nil, nil, fmt.Errorf("keystone on %s: %w", it.Host, err)
-		}
-	}
 	g := &catalog.Group{Name: group, BatchSize: 1}
 	for _, h := range hosts {
 		g.Hosts = append(g.Hosts, h.Name)
@@ -107,11 +101,11 @@ func (Component) Items(in *catalog.Input) ([]*catalog.Item, []*catalog.Group, er
 
 // builder collects the items of every Keystone host.
 type builder struct {
-	c      *model.Cloud
-	hosts  []*model.Host
-	addrs  []netip.Addr // internal API address of each host
-	stream *release.Stream
-	items  []*catalog.Item
+	c     *model.Cloud
+	hosts []*model.Host
+	addrs []netip.Addr // internal API address of each host
+	in    *catalog.Input
+	items []*catalog.Item
 
 	dbURL, dbPassword, adminPassword string
 	dbRef                            catalog.Ref
@@ -132,19 +126,16 @@ type keySet struct {
 
 func newBuilder(in *catalog.Input, hosts []*model.Host) (*builder, error) {
 	c := in.Cloud
-	stream, ok := release.Lookup(c.Spec.Release)
-	if !ok {
-		return nil, fmt.Errorf("release stream %q is not built into this binary", c.Spec.Release)
+	b := &builder{c: c, in: in, hosts: hosts, keys: map[string]keySet{}}
+	backends, err := endpoint.Backends(c, hosts, "Keystone listens there")
+	if err != nil {
+		return nil, err
 	}
-	b := &builder{c: c, hosts: hosts, stream: stream, keys: map[string]keySet{}}
-	for _, h := range hosts {
-		a, err := endpoint.Backend(c, h)
-		if err != nil {
-			return nil, fmt.Errorf("keystone host %s: %w", h.Name, err)
-		}
-		b.addrs = append(b.addrs, a)
+	for _, a := range backends {
+		b.addrs = append(b.addrs, a.Addr)
 	}
 	api, _ := endpoint.Lookup("keystone")
+	var ok bool
 	if b.publicURL, ok = endpoint.URL(c, endpoint.Public, api); !ok {
 		return nil, fmt.Errorf("keystone needs a public virtual IP (network.yaml virtual_ips, name public)")
 	}
@@ -154,16 +145,7 @@ func newBuilder(in *catalog.Input, hosts []*model.Host) (*builder, error) {
 	if Region(c) == "" {
 		return nil, fmt.Errorf("keystone needs a region (cloud.yaml regions)")
 	}
-	if in.Secret == nil {
-		return nil, fmt.Errorf("keystone needs the cloud's secrets (%s, %s, its keys), and none are available here", DatabaseSecret, AdminSecret)
-	}
-	secret := func(name string) (string, error) {
-		v, err := in.Secret(name)
-		if err != nil {
-			return "", fmt.Errorf("keystone: %w", err)
-		}
-		return v, nil
-	}
+	secret := in.SecretValue
 	dbPassword, err := secret(DatabaseSecret)
 	if err != nil {
 		return nil, err
@@ -287,11 +269,11 @@ func (b *builder) prepare(host string, addr netip.Addr) (hostItems, error) {
 	var hi hostItems
 	var pkgs []*catalog.Item
 	for _, name := range packages {
-		v, ok := b.stream.PackageVersion(name)
-		if !ok {
-			return hi, fmt.Errorf("release stream %s pins no version of %s", b.stream.Name, name)
+		pkg, err := b.in.Package(name)
+		if err != nil {
+			return hi, err
 		}
-		pkgs = append(pkgs, b.add(host, resource.Package{Name: name, Version: v}))
+		pkgs = append(pkgs, b.add(host, pkg))
 	}
 	hi.prepared = append(hi.prepared, pkgs...)
 	for _, repo := range KeyRepos {

@@ -369,7 +369,7 @@ func TestMissingSecretsAndModel(t *testing.T) {
 			"the fernet key repository needs a staged key keystone-fernet-0 and a primary key (has keystone-fernet-1); run fundament secrets generate"},
 		{"no credential keys", []string{"keystone-db", "keystone-admin", "keystone-fernet-0", "keystone-fernet-1", "tls-ca-cert"},
 			"the credential key repository needs a staged key keystone-credential-0 and a primary key (has none)"},
-		{"no database password", []string{"keystone-admin"}, `keystone: secret "keystone-db" not found`},
+		{"no database password", []string{"keystone-admin"}, `secret "keystone-db" not found`},
 		{"no CA", []string{"keystone-db", "keystone-admin", "keystone-fernet-0", "keystone-fernet-1", "keystone-credential-0", "keystone-credential-1"},
 			"the generated CA certificate"},
 	} {
@@ -379,7 +379,7 @@ func TestMissingSecretsAndModel(t *testing.T) {
 			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
 		}
 	}
-	if _, _, err := (Component{}).Items(&catalog.Input{Cloud: c}); err == nil || !strings.Contains(err.Error(), "none are available") {
+	if _, _, err := (Component{}).Items(&catalog.Input{Cloud: c}); err == nil || !strings.Contains(err.Error(), "secret keystone-db: no secrets are available here") {
 		t.Errorf("without secrets: %v", err)
 	}
 	off := *c

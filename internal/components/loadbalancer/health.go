@@ -28,9 +28,7 @@ const probeReuse = time.Second
 func (Component) HealthChecks(c *model.Cloud) []health.Check {
 	t, err := newTopology(c)
 	if err != nil {
-		return []health.Check{{Layer: layer, Name: "loadbalancer-model", Component: name, Run: func(context.Context, *health.Env) []health.Result {
-			return []health.Result{{Target: name, Status: health.Down, Reason: err.Error()}}
-		}}}
+		return health.Unavailable(layer, name, err)
 	}
 	if t == nil {
 		return nil
@@ -82,20 +80,17 @@ func (Component) HealthChecks(c *model.Cloud) []health.Check {
 
 // probeMembers runs the probe on every member in parallel.
 func probeMembers(ctx context.Context, env *health.Env, t *topology) []memberView {
-	out := make([]memberView, len(t.Members))
-	var wg sync.WaitGroup
+	hosts := make([]string, len(t.Members))
 	for i, m := range t.Members {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			stdout, err := env.Run(ctx, m.Host, probeScript)
-			if err != nil {
-				out[i] = memberView{Host: m.Host, Err: err}
-				return
-			}
-			out[i] = parseProbe(m.Host, stdout)
-		}()
+		hosts[i] = m.Host
 	}
-	wg.Wait()
+	out := make([]memberView, len(t.Members))
+	for i, a := range env.RunEach(ctx, hosts, func(int) string { return probeScript }) {
+		if a.Err != nil {
+			out[i] = memberView{Host: a.Host, Err: a.Err}
+			continue
+		}
+		out[i] = parseProbe(a.Host, a.Out)
+	}
 	return out
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/fundament-cloud/fundament/internal/components/hostnet"
 	"github.com/fundament-cloud/fundament/internal/endpoint"
 	"github.com/fundament-cloud/fundament/internal/model"
-	"github.com/fundament-cloud/fundament/internal/release"
 	"github.com/fundament-cloud/fundament/internal/resource"
 )
 
@@ -41,37 +40,25 @@ func (Component) Items(in *catalog.Input) ([]*catalog.Item, []*catalog.Group, er
 	if err != nil || t == nil {
 		return nil, nil, err
 	}
-	stream, ok := release.Lookup(c.Spec.Release)
-	if !ok {
-		return nil, nil, fmt.Errorf("release stream %q is not built into this binary", c.Spec.Release)
-	}
 	var pem []byte
 	if endpoint.VIP(c, endpoint.Public) != nil {
 		if pem, err = certificateBundle(in); err != nil {
 			return nil, nil, err
 		}
 	}
-	if in.Secret == nil {
-		return nil, nil, fmt.Errorf("the statistics page's password is secret %s, and no secrets are available here", stats)
-	}
-	password, err := in.Secret(stats)
+	password, err := in.SecretValue(stats)
 	if err != nil {
 		return nil, nil, err
 	}
 	var items []*catalog.Item
 	g := &catalog.Group{Name: group, BatchSize: 1}
 	for i, m := range t.Members {
-		its, err := memberItems(stream, t, i, pem, password)
+		its, err := memberItems(in, t, i, pem, password)
 		if err != nil {
 			return nil, nil, fmt.Errorf("host %s: %w", m.Host, err)
 		}
 		items = append(items, its...)
 		g.Hosts = append(g.Hosts, m.Host)
-	}
-	for _, it := range items {
-		if err := resource.Validate(it.Resource); err != nil {
-			return nil, nil, fmt.Errorf("%s on %s: %w", it.Resource.ID(), it.Host, err)
-		}
 	}
 	return items, []*catalog.Group{g}, nil
 }
@@ -85,7 +72,7 @@ func (Component) Items(in *catalog.Input) ([]*catalog.Item, []*catalog.Group, er
 // HAProxy starts before keepalived, so that a member never holds a
 // virtual IP it cannot serve; both after the host's networks. The
 // services and their reloads are in the rolling group.
-func memberItems(stream *release.Stream, t *topology, i int, pem []byte, password string) ([]*catalog.Item, error) {
+func memberItems(in *catalog.Input, t *topology, i int, pem []byte, password string) ([]*catalog.Item, error) {
 	m := t.Members[i]
 	var items []*catalog.Item
 	add := func(r resource.Resource, after ...*catalog.Item) *catalog.Item {
@@ -98,11 +85,11 @@ func memberItems(stream *release.Stream, t *topology, i int, pem []byte, passwor
 	}
 	pkg := map[string]*catalog.Item{}
 	for _, p := range []string{"haproxy", "keepalived"} {
-		v, ok := stream.PackageVersion(p)
-		if !ok {
-			return nil, fmt.Errorf("release stream %s pins no version of %s", stream.Name, p)
+		pinned, err := in.Package(p)
+		if err != nil {
+			return nil, err
 		}
-		pkg[p] = add(resource.Package{Name: p, Version: v})
+		pkg[p] = add(pinned)
 	}
 	sysctl := add(resource.File{Path: sysctlFile, Content: []byte(sysctlConf(t))})
 	applySysctl := add(sysctlCommand(t), sysctl)

@@ -272,7 +272,7 @@ func TestCertificateChecks(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "the key in secret my-key and the certificate in public.pem are no pair") {
 		t.Errorf("a key of another certificate: %v", err)
 	}
-	if _, err := catalog.Compile(&catalog.Input{Cloud: own}, hostnet.Component{}, Component{}); err == nil || !strings.Contains(err.Error(), "none are available") {
+	if _, err := catalog.Compile(&catalog.Input{Cloud: own, RepoDir: repo}, hostnet.Component{}, Component{}); err == nil || !strings.Contains(err.Error(), "secret my-key: no secrets are available here") {
 		t.Errorf("without secrets: %v", err)
 	}
 }

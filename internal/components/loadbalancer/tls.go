@@ -18,9 +18,6 @@ import (
 // (loadbalancer.tls: a file of the repository and a secret), whose key
 // must be the certificate's.
 func certificateBundle(in *catalog.Input) ([]byte, error) {
-	if in.Secret == nil {
-		return nil, fmt.Errorf("the public endpoint's certificate is kept in secrets, and none are available here")
-	}
 	tls := in.Cloud.Services.LoadBalancer.TLS
 	if tls == nil {
 		for _, sp := range secrets.TLSSpecs(in.Cloud) {
@@ -32,7 +29,7 @@ func certificateBundle(in *catalog.Input) ([]byte, error) {
 			cs := *sp.Cert
 			cs.RenewBefore = 0
 			sp.Cert = &cs
-			problem, err := secrets.CertificateProblem(sp, in.Secret, nowFunc())
+			problem, err := secrets.CertificateProblem(sp, in.SecretValue, nowFunc())
 			if err != nil {
 				return nil, fmt.Errorf("the generated certificate of the public endpoint: %w (fundament secrets generate makes it)", err)
 			}
@@ -40,11 +37,11 @@ func certificateBundle(in *catalog.Input) ([]byte, error) {
 				return nil, fmt.Errorf("the generated certificate of the public endpoint, secret %s, is out of date: %s; run fundament secrets generate", sp.Name, problem)
 			}
 		}
-		cert, err := in.Secret(endpoint.GeneratedPublicCrt)
+		cert, err := in.SecretValue(endpoint.GeneratedPublicCrt)
 		if err != nil {
 			return nil, err
 		}
-		key, err := in.Secret(endpoint.GeneratedPublicKey)
+		key, err := in.SecretValue(endpoint.GeneratedPublicKey)
 		if err != nil {
 			return nil, err
 		}
@@ -54,7 +51,7 @@ func certificateBundle(in *catalog.Input) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loadbalancer.tls.certificate: %w", err)
 	}
-	key, err := in.Secret(tls.KeySecret)
+	key, err := in.SecretValue(tls.KeySecret)
 	if err != nil {
 		return nil, fmt.Errorf("loadbalancer.tls.key_secret: %w", err)
 	}

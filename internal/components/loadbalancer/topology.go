@@ -140,13 +140,13 @@ func findService(c *model.Cloud, name string) *model.Service {
 }
 
 func backends(c *model.Cloud, s *model.Service) ([]server, error) {
-	var out []server
-	for _, h := range s.Hosts {
-		a, err := endpoint.Backend(c, h)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", s.Name, err)
-		}
-		out = append(out, server{Host: h.Name, Addr: a})
+	ms, err := endpoint.Backends(c, s.Hosts, s.Name+" listens there")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]server, len(ms))
+	for i, m := range ms {
+		out[i] = server(m)
 	}
 	return out, nil
 }

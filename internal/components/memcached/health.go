@@ -6,7 +6,6 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/fundament-cloud/fundament/internal/health"
 	"github.com/fundament-cloud/fundament/internal/model"
@@ -35,9 +34,7 @@ print $s "quit\r\n";
 func (Component) HealthChecks(c *model.Cloud) []health.Check {
 	ins, err := instances(c)
 	if err != nil {
-		return []health.Check{{Layer: layer, Name: "memcached-model", Component: name, Run: func(context.Context, *health.Env) []health.Result {
-			return []health.Result{{Target: "memcached", Status: health.Down, Reason: err.Error()}}
-		}}}
+		return health.Unavailable(layer, name, err)
 	}
 	if len(ins) == 0 {
 		return nil
@@ -45,21 +42,18 @@ func (Component) HealthChecks(c *model.Cloud) []health.Check {
 	wantBytes := int64(c.Services.Memcached.MemoryMB) << 20
 	return []health.Check{{Layer: layer, Name: "memcached-instances", Component: name,
 		Run: func(ctx context.Context, env *health.Env) []health.Result {
-			views := make([]instanceView, len(ins))
-			var wg sync.WaitGroup
+			hosts := make([]string, len(ins))
 			for i, in := range ins {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					views[i] = instanceView{Host: in.Host, Addr: in.Addr.String()}
-					out, err := env.Run(ctx, in.Host, statsScript(in))
-					if err == nil {
-						views[i].Stats, err = parseStats(out)
-					}
-					views[i].Err = err
-				}()
+				hosts[i] = in.Host
 			}
-			wg.Wait()
+			answers := env.RunEach(ctx, hosts, func(i int) string { return statsScript(ins[i]) })
+			views := make([]instanceView, len(ins))
+			for i, a := range answers {
+				views[i] = instanceView{Host: a.Host, Addr: ins[i].Addr.String(), Err: a.Err}
+				if a.Err == nil {
+					views[i].Stats, views[i].Err = parseStats(a.Out)
+				}
+			}
 			return evaluateInstances(views, wantBytes)
 		}}}
 }

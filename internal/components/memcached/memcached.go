@@ -6,7 +6,6 @@
 package memcached
 
 import (
-	"fmt"
 	"net/netip"
 	"strconv"
 
@@ -14,7 +13,6 @@ import (
 	"github.com/fundament-cloud/fundament/internal/components/hostnet"
 	"github.com/fundament-cloud/fundament/internal/endpoint"
 	"github.com/fundament-cloud/fundament/internal/model"
-	"github.com/fundament-cloud/fundament/internal/release"
 	"github.com/fundament-cloud/fundament/internal/resource"
 )
 
@@ -50,13 +48,13 @@ type instance struct {
 }
 
 func instances(c *model.Cloud) ([]instance, error) {
-	var out []instance
-	for _, h := range c.Select(&c.Services.Memcached.Placement) {
-		addr, err := endpoint.Backend(c, h)
-		if err != nil {
-			return nil, fmt.Errorf("memcached host %s: %w (memcached listens there)", h.Name, err)
-		}
-		out = append(out, instance{Host: h.Name, Addr: addr})
+	ins, err := endpoint.Backends(c, c.Select(&c.Services.Memcached.Placement), "memcached listens there")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]instance, len(ins))
+	for i, in := range ins {
+		out[i] = instance(in)
 	}
 	return out, nil
 }
@@ -91,13 +89,9 @@ func (Component) Items(in *catalog.Input) ([]*catalog.Item, []*catalog.Group, er
 	if len(ins) == 0 {
 		return nil, nil, nil
 	}
-	stream, ok := release.Lookup(c.Spec.Release)
-	if !ok {
-		return nil, nil, fmt.Errorf("release stream %q is not built into this binary", c.Spec.Release)
-	}
-	version, ok := stream.PackageVersion(pkgName)
-	if !ok {
-		return nil, nil, fmt.Errorf("release stream %s pins no version of %s", stream.Name, pkgName)
+	pinned, err := in.Package(pkgName)
+	if err != nil {
+		return nil, nil, err
 	}
 	var items []*catalog.Item
 	g := &catalog.Group{Name: group, BatchSize: 1}
@@ -111,7 +105,7 @@ func (Component) Items(in *catalog.Input) ([]*catalog.Item, []*catalog.Group, er
 			items = append(items, it)
 			return it
 		}
-		pkg := add(resource.Package{Name: pkgName, Version: version})
+		pkg := add(pinned)
 		conf := add(resource.File{Path: confPath, Content: []byte(memcachedConf(inst, c.Services.Memcached.MemoryMB))}, pkg)
 		drop := add(resource.File{Path: dropIn, Content: []byte(restartDropIn)}, pkg)
 		// Subscribed: where installing the package starts memcached with
@@ -123,11 +117,6 @@ func (Component) Items(in *catalog.Input) ([]*catalog.Item, []*catalog.Group, er
 		it.After = append(it.After, hostnet.Ready(h))
 		it.Group = group
 		g.Hosts = append(g.Hosts, h)
-	}
-	for _, it := range items {
-		if err := resource.Validate(it.Resource); err != nil {
-			return nil, nil, fmt.Errorf("%s on %s: %w", it.Resource.ID(), it.Host, err)
-		}
 	}
 	return items, []*catalog.Group{g}, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/fundament-cloud/fundament/internal/health"
 	"github.com/fundament-cloud/fundament/internal/model"
@@ -20,9 +19,7 @@ const layer = "ovn"
 func (Component) HealthChecks(c *model.Cloud) []health.Check {
 	t, err := newTopology(c)
 	if err != nil {
-		return []health.Check{{Layer: layer, Name: "ovn-model", Component: "ovn", Run: func(context.Context, *health.Env) []health.Result {
-			return []health.Result{{Target: "ovn", Status: health.Down, Reason: err.Error()}}
-		}}}
+		return health.Unavailable(layer, "ovn", err)
 	}
 	var checks []health.Check
 	for _, db := range databases {
@@ -39,22 +36,6 @@ func (Component) HealthChecks(c *model.Cloud) []health.Check {
 			return checkChassis(ctx, env, t)
 		}})
 	return checks
-}
-
-// onEach runs a script on the hosts in parallel and returns the outputs
-// and errors in the hosts' order.
-func onEach(ctx context.Context, env *health.Env, hosts []string, script string) ([]string, []error) {
-	outs, errs := make([]string, len(hosts)), make([]error, len(hosts))
-	var wg sync.WaitGroup
-	for i, h := range hosts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			outs[i], errs[i] = env.Run(ctx, h, script)
-		}()
-	}
-	wg.Wait()
-	return outs, errs
 }
 
 // explain says "not running" where ovn-appctl found no daemon to ask.
@@ -78,12 +59,12 @@ func (t *topology) memberHosts() []string {
 }
 
 func checkCluster(ctx context.Context, env *health.Env, t *topology, db database) health.Result {
-	outs, errs := onEach(ctx, env, t.memberHosts(), db.statusScript())
+	answers := env.RunEach(ctx, t.memberHosts(), func(int) string { return db.statusScript() })
 	views := make([]memberView, len(t.Members))
 	for i, m := range t.Members {
-		views[i] = memberView{Host: m.Host, Addr: tcpAddr(m.Addr, db.RaftPort), Err: errs[i]}
-		if errs[i] == nil {
-			views[i].Status, views[i].Err = parseClusterStatus(outs[i])
+		views[i] = memberView{Host: m.Host, Addr: tcpAddr(m.Addr, db.RaftPort), Err: answers[i].Err}
+		if answers[i].Err == nil {
+			views[i].Status, views[i].Err = parseClusterStatus(answers[i].Out)
 		}
 		if views[i].Err != nil {
 			views[i].Err = explain(views[i].Err, "the "+db.Schema+" database server")
@@ -93,12 +74,12 @@ func checkCluster(ctx context.Context, env *health.Env, t *topology, db database
 }
 
 func checkNorthd(ctx context.Context, env *health.Env, t *topology) health.Result {
-	outs, errs := onEach(ctx, env, t.memberHosts(), northdScript)
+	answers := env.RunEach(ctx, t.memberHosts(), func(int) string { return northdScript })
 	views := make([]northdView, len(t.Members))
 	for i, m := range t.Members {
-		views[i] = northdView{Host: m.Host, Err: explain(errs[i], "ovn-northd")}
-		if errs[i] == nil {
-			views[i].Status, views[i].Err = parseNorthdStatus(outs[i])
+		views[i] = northdView{Host: m.Host, Err: explain(answers[i].Err, "ovn-northd")}
+		if answers[i].Err == nil {
+			views[i].Status, views[i].Err = parseNorthdStatus(answers[i].Out)
 		}
 	}
 	return evaluateNorthd(views)
@@ -130,14 +111,13 @@ func checkChassis(ctx context.Context, env *health.Env, t *topology) []health.Re
 	for i, ch := range t.Chassis {
 		hosts[i] = ch.Host
 	}
-	outs, errs := onEach(ctx, env, hosts, controllerScript)
 	ctrl := map[string]controllerView{}
-	for i, h := range hosts {
-		v := controllerView{Err: explain(errs[i], "ovn-controller")}
-		if errs[i] == nil {
-			v.Connected, v.Err = parseConnectionStatus(outs[i])
+	for _, a := range env.RunEach(ctx, hosts, func(int) string { return controllerScript }) {
+		v := controllerView{Err: explain(a.Err, "ovn-controller")}
+		if a.Err == nil {
+			v.Connected, v.Err = parseConnectionStatus(a.Out)
 		}
-		ctrl[h] = v
+		ctrl[a.Host] = v
 	}
 	return evaluateChassis(t, sb, sbErr, ctrl)
 }

@@ -6,10 +6,7 @@
 package ovn
 
 import (
-	"fmt"
-
 	"github.com/fundament-cloud/fundament/internal/catalog"
-	"github.com/fundament-cloud/fundament/internal/release"
 	"github.com/fundament-cloud/fundament/internal/resource"
 )
 
@@ -32,11 +29,7 @@ func (Component) Items(in *catalog.Input) ([]*catalog.Item, []*catalog.Group, er
 	if err != nil {
 		return nil, nil, err
 	}
-	stream, ok := release.Lookup(c.Spec.Release)
-	if !ok {
-		return nil, nil, fmt.Errorf("release stream %q is not built into this binary", c.Spec.Release)
-	}
-	b := &builder{t: t, stream: stream, packages: map[string]map[string]*catalog.Item{}}
+	b := &builder{t: t, in: in, packages: map[string]map[string]*catalog.Item{}}
 	for i := range t.Members {
 		if err := b.central(i); err != nil {
 			return nil, nil, err
@@ -45,11 +38,6 @@ func (Component) Items(in *catalog.Input) ([]*catalog.Item, []*catalog.Group, er
 	for _, ch := range t.Chassis {
 		if err := b.chassis(ch); err != nil {
 			return nil, nil, err
-		}
-	}
-	for _, it := range b.items {
-		if err := resource.Validate(it.Resource); err != nil {
-			return nil, nil, fmt.Errorf("%s on %s: %w", it.Component, it.Host, err)
 		}
 	}
 	var groups []*catalog.Group
@@ -65,9 +53,9 @@ func (Component) Items(in *catalog.Input) ([]*catalog.Item, []*catalog.Group, er
 
 // builder collects the items of every host.
 type builder struct {
-	t      *topology
-	stream *release.Stream
-	items  []*catalog.Item
+	t     *topology
+	in    *catalog.Input
+	items []*catalog.Item
 	// packages are declared once per host, whichever part needs them
 	// first (a network host that is also central needs ovn-common twice).
 	packages map[string]map[string]*catalog.Item
@@ -82,7 +70,7 @@ func (b *builder) add(host, component string, r resource.Resource, after ...*cat
 	return it
 }
 
-// pkgs declares the packages at the stream's versions (each once per
+// pkgs declares the packages at the release stream's versions (each once per
 // host), after the items given, and returns them.
 func (b *builder) pkgs(host, component string, names []string, after ...*catalog.Item) ([]*catalog.Item, error) {
 	if b.packages[host] == nil {
@@ -94,11 +82,11 @@ func (b *builder) pkgs(host, component string, names []string, after ...*catalog
 			out = append(out, it)
 			continue
 		}
-		v, ok := b.stream.PackageVersion(name)
-		if !ok {
-			return nil, fmt.Errorf("release stream %s pins no version of %s", b.stream.Name, name)
+		pkg, err := b.in.Package(name)
+		if err != nil {
+			return nil, err
 		}
-		it := b.add(host, component, resource.Package{Name: name, Version: v}, after...)
+		it := b.add(host, component, pkg, after...)
 		b.packages[host][name] = it
 		out = append(out, it)
 	}

@@ -2,7 +2,6 @@ package rabbitmq
 
 import (
 	"context"
-	"sync"
 
 	"github.com/fundament-cloud/fundament/internal/health"
 	"github.com/fundament-cloud/fundament/internal/model"
@@ -28,9 +27,7 @@ exec rabbitmqctl -q --timeout 60 cluster_status --formatter json
 func (Component) HealthChecks(c *model.Cloud) []health.Check {
 	t, err := newTopology(c)
 	if err != nil {
-		return []health.Check{{Layer: layer, Name: "rabbitmq-model", Component: name, Run: func(context.Context, *health.Env) []health.Result {
-			return []health.Result{{Target: "rabbitmq", Status: health.Down, Reason: err.Error()}}
-		}}}
+		return health.Unavailable(layer, name, err)
 	}
 	if len(t.Members) == 0 {
 		return nil
@@ -42,22 +39,13 @@ func (Component) HealthChecks(c *model.Cloud) []health.Check {
 }
 
 func checkCluster(ctx context.Context, env *health.Env, t *topology) health.Result {
+	answers := env.RunEach(ctx, t.hosts(), func(int) string { return statusScript })
 	views := make([]nodeView, len(t.Members))
-	var wg sync.WaitGroup
-	for i, m := range t.Members {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			views[i] = nodeView{Host: m.Host, Node: m.Node}
-			out, err := env.Run(ctx, m.Host, statusScript)
-			if err == nil {
-				views[i].Status, err = parseClusterStatus(out)
-			}
-			if err != nil {
-				views[i].Err = err
-			}
-		}()
+	for i, a := range answers {
+		views[i] = nodeView{Host: a.Host, Node: t.Members[i].Node, Err: a.Err}
+		if a.Err == nil {
+			views[i].Status, views[i].Err = parseClusterStatus(a.Out)
+		}
 	}
-	wg.Wait()
 	return evaluateCluster(views)
 }

@@ -6,12 +6,10 @@
 package rabbitmq
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/fundament-cloud/fundament/internal/catalog"
 	"github.com/fundament-cloud/fundament/internal/components/hostnet"
-	"github.com/fundament-cloud/fundament/internal/release"
 	"github.com/fundament-cloud/fundament/internal/resource"
 )
 
@@ -43,36 +41,24 @@ func (Component) Items(in *catalog.Input) ([]*catalog.Item, []*catalog.Group, er
 	if len(t.Members) == 0 {
 		return nil, nil, nil
 	}
-	stream, ok := release.Lookup(c.Spec.Release)
-	if !ok {
-		return nil, nil, fmt.Errorf("release stream %q is not built into this binary", c.Spec.Release)
+	pkg, err := in.Package(serverPackage)
+	if err != nil {
+		return nil, nil, err
 	}
-	version, ok := stream.PackageVersion(serverPackage)
-	if !ok {
-		return nil, nil, fmt.Errorf("release stream %s pins no version of %s", stream.Name, serverPackage)
-	}
-	if in.Secret == nil {
-		return nil, nil, fmt.Errorf("the Erlang cookie and the users' passwords are secrets, and no secrets are available")
-	}
-	cookie, err := in.Secret(cookieSecret)
+	cookie, err := in.SecretValue(cookieSecret)
 	if err != nil {
 		return nil, nil, err
 	}
 	b := &builder{t: t}
 	var ready []*catalog.Item // what the accounts wait for: every member in the cluster
 	for i := range t.Members {
-		ready = append(ready, b.member(i, version, cookie)...)
+		ready = append(ready, b.member(i, pkg, cookie)...)
 	}
-	acc, err := accountsCommand(t, in.Secret)
+	acc, err := accountsCommand(t, in.SecretValue)
 	if err != nil {
 		return nil, nil, err
 	}
 	b.add(t.Members[0].Host, acc, ready...)
-	for _, it := range b.items {
-		if err := resource.Validate(it.Resource); err != nil {
-			return nil, nil, fmt.Errorf("%s on %s: %w", it.Resource.ID(), it.Host, err)
-		}
-	}
 	return b.items, []*catalog.Group{{Name: group, BatchSize: 1, Hosts: t.hosts()}}, nil
 }
 
@@ -123,10 +109,10 @@ done
 // repair that). The server and the join are the rolling group's: a
 // member starts, and joins, only once the one before it is healthy.
 // It returns the items after which the member is in the cluster.
-func (b *builder) member(i int, version, cookie string) []*catalog.Item {
+func (b *builder) member(i int, serverPkg resource.Package, cookie string) []*catalog.Item {
 	m := b.t.Members[i]
 	h := m.Host
-	pkg := b.add(h, resource.Package{Name: serverPackage, Version: version})
+	pkg := b.add(h, serverPkg)
 	prep := b.add(h, prepareCommand, pkg)
 	cookieFile := b.add(h, resource.File{Path: cookiePath, Content: []byte(cookie), Mode: "0400",
 		Owner: "rabbitmq", Group: "rabbitmq", Secret: true}, pkg, prep)

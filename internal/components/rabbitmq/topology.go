@@ -1,9 +1,7 @@
 package rabbitmq
 
 import (
-	"fmt"
 	"net/netip"
-	"strings"
 
 	"github.com/fundament-cloud/fundament/internal/endpoint"
 	"github.com/fundament-cloud/fundament/internal/model"
@@ -63,17 +61,12 @@ func newTopology(c *model.Cloud) (*topology, error) {
 		Quorum:   model.Enabled(c.Services.RabbitMQ.QuorumQueues, true),
 		Services: queueServices(c),
 	}
-	var problems []string
-	for _, h := range c.Select(&c.Services.RabbitMQ.Placement) {
-		addr, err := endpoint.Backend(c, h)
-		if err != nil {
-			problems = append(problems, fmt.Sprintf("rabbitmq host %s: %v (AMQP and the cluster's traffic use it)", h.Name, err))
-			continue
-		}
-		t.Members = append(t.Members, member{Host: h.Name, Node: nodeName(h.Name), Addr: addr})
+	ms, err := endpoint.Backends(c, c.Select(&c.Services.RabbitMQ.Placement), "RabbitMQ's AMQP and cluster traffic use it")
+	if err != nil {
+		return nil, err
 	}
-	if len(problems) > 0 {
-		return nil, fmt.Errorf("%s", strings.Join(problems, "; "))
+	for _, m := range ms {
+		t.Members = append(t.Members, member{Host: m.Host, Node: nodeName(m.Host), Addr: m.Addr})
 	}
 	return t, nil
 }
