@@ -29,7 +29,7 @@ func TestOnly(t *testing.T) {
 	if ovn, err := c.Only([]string{"ovn"}, nil); err != nil || len(ovn.Items) != 1 || ovn.Groups["ovn-central"] == nil {
 		t.Errorf("ovn only: %v, %v", ovn, err)
 	}
-	if _, err := c.Only([]string{"keystone"}, []string{"custom"}); err == nil || !strings.Contains(err.Error(), "base, custom, fabric, ovn") {
+	if _, err := c.Only([]string{"identity"}, []string{"custom"}); err == nil || !strings.Contains(err.Error(), "base, custom, fabric, ovn") {
 		t.Errorf("unknown component: %v", err)
 	}
 	if none, err := c.Only([]string{"custom"}, []string{"custom"}); err != nil || len(none.Items) != 0 {

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fundament-cloud/fundament/internal/model"
+	"github.com/fundament-cloud/fundament/internal/service"
 	"github.com/fundament-cloud/fundament/internal/validate"
 )
 
@@ -91,7 +92,7 @@ must be valid; run 'fundament validate' to see why it is not.`,
 func buildInventory(c *model.Cloud) inventoryJSON {
 	inv := inventoryJSON{Cloud: c.Spec.Name, Profile: string(c.Spec.Profile), Hosts: []hostJSON{}, Switches: []switchJSON{}, Services: []serviceJSON{}}
 	perHost := map[string][]string{}
-	for _, s := range c.ServiceList() {
+	for _, s := range service.Placed(c) {
 		sj := serviceJSON{Name: s.Name, Component: s.Component, Enabled: s.Enabled, Quorum: s.Quorum, Hosts: []string{}}
 		for _, h := range s.Hosts {
 			sj.Hosts = append(sj.Hosts, h.Name)

@@ -1,8 +1,9 @@
-// Package endpoint knows where the cloud's APIs are: the port of each
-// OpenStack API and its URLs behind the virtual IPs (network.yaml
-// virtual_ips): the public endpoint with TLS, the internal one without.
-// HAProxy's frontends, Keystone's catalog and clouds.yaml all take their
-// addresses from here, so that they cannot disagree.
+// Package endpoint knows where the cloud's APIs are: the URLs of an
+// OpenStack API (its port and path its service declares) behind the
+// virtual IPs (network.yaml virtual_ips): the public endpoint with TLS,
+// the internal one without. HAProxy's frontends, Keystone's catalog and
+// clouds.yaml all take their addresses from here, so that they cannot
+// disagree.
 package endpoint
 
 import (
@@ -15,9 +16,10 @@ import (
 	"github.com/fundament-cloud/fundament/internal/model"
 )
 
-// API is an OpenStack API service.
+// API is an OpenStack API service, as the service's package declares it
+// (internal/service).
 type API struct {
-	// Name is the service's name (keystone, glance, ...).
+	// Name is the service's name (keystone, placement, ...).
 	Name string
 	// Type is its type in the Keystone catalog.
 	Type string
@@ -26,26 +28,6 @@ type API struct {
 	Port int
 	// Path follows host and port in the catalog's URLs.
 	Path string
-}
-
-// APIs lists the OpenStack APIs Fundament deploys, in catalog order.
-var APIs = []API{
-	{Name: "keystone", Type: "identity", Port: 5000, Path: "/v3"},
-	{Name: "glance", Type: "image", Port: 9292},
-	{Name: "placement", Type: "placement", Port: 8778},
-	{Name: "nova", Type: "compute", Port: 8774, Path: "/v2.1"},
-	{Name: "neutron", Type: "network", Port: 9696},
-	{Name: "cinder", Type: "block-storage", Port: 8776, Path: "/v3"},
-}
-
-// Lookup returns the API of a service.
-func Lookup(name string) (API, bool) {
-	for _, a := range APIs {
-		if a.Name == name {
-			return a, true
-		}
-	}
-	return API{}, false
 }
 
 // Interface is a Keystone endpoint interface.

@@ -19,8 +19,8 @@ func cloudWith(profile model.Profile, vips ...*model.VirtualIP) *model.Cloud {
 }
 
 func TestURL(t *testing.T) {
-	keystone, _ := Lookup("keystone")
-	nova, _ := Lookup("nova")
+	identity := API{Name: "identity", Type: "identity", Port: 5000, Path: "/v3"}
+	compute := API{Name: "compute", Type: "compute", Port: 8774, Path: "/v2.1"}
 	public := &model.VirtualIP{Name: "public", Address: netip.MustParseAddr("192.0.2.10"), FQDN: "public.api.example.test"}
 	internal := &model.VirtualIP{Name: "internal", Address: netip.MustParseAddr("2001:db8::10"), FQDN: "internal.api.example.test"}
 	for _, tc := range []struct {
@@ -30,11 +30,11 @@ func TestURL(t *testing.T) {
 		api   API
 		want  string
 	}{
-		{"production uses the fqdn", cloudWith(model.ProfileProduction, public, internal), Public, keystone, "https://public.api.example.test:5000/v3"},
-		{"internal is plain http", cloudWith(model.ProfileProduction, public, internal), Internal, nova, "http://internal.api.example.test:8774/v2.1"},
-		{"the lab uses the address", cloudWith(model.ProfileLab, public, internal), Public, keystone, "https://192.0.2.10:5000/v3"},
-		{"IPv6 in brackets", cloudWith(model.ProfileLab, public, internal), Internal, keystone, "http://[2001:db8::10]:5000/v3"},
-		{"no such virtual IP", cloudWith(model.ProfileLab, public), Internal, keystone, ""},
+		{"production uses the fqdn", cloudWith(model.ProfileProduction, public, internal), Public, identity, "https://public.api.example.test:5000/v3"},
+		{"internal is plain http", cloudWith(model.ProfileProduction, public, internal), Internal, compute, "http://internal.api.example.test:8774/v2.1"},
+		{"the lab uses the address", cloudWith(model.ProfileLab, public, internal), Public, identity, "https://192.0.2.10:5000/v3"},
+		{"IPv6 in brackets", cloudWith(model.ProfileLab, public, internal), Internal, identity, "http://[2001:db8::10]:5000/v3"},
+		{"no such virtual IP", cloudWith(model.ProfileLab, public), Internal, identity, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, ok := URL(tc.cloud, tc.iface, tc.api)
@@ -42,22 +42,6 @@ func TestURL(t *testing.T) {
 				t.Errorf("URL = %q, %v; want %q", got, ok, tc.want)
 			}
 		})
-	}
-}
-
-func TestLookupKnowsEveryAPIOnce(t *testing.T) {
-	ports := map[int]string{}
-	for _, a := range APIs {
-		if got, ok := Lookup(a.Name); !ok || got != a {
-			t.Errorf("Lookup(%s) = %+v, %v", a.Name, got, ok)
-		}
-		if prev, dup := ports[a.Port]; dup {
-			t.Errorf("%s and %s share port %d", prev, a.Name, a.Port)
-		}
-		ports[a.Port] = a.Name
-	}
-	if _, ok := Lookup("swift"); ok {
-		t.Error("Lookup(swift) found an API Fundament does not deploy")
 	}
 }
 

@@ -153,7 +153,6 @@ func applyDefaults(c *Cloud) {
 	}
 
 	os := &sv.OpenStack
-	defaultRoles(&os.Keystone.Hosts, RoleControl)
 	defaultRoles(&os.Glance.Hosts, RoleControl)
 	defaultRoles(&os.Placement.Hosts, RoleControl)
 	defaultRoles(&os.Nova.Hosts, RoleControl)

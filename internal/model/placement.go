@@ -17,28 +17,36 @@ type Service struct {
 	// Galera): they need an odd number of members on distinct hosts.
 	Quorum  bool
 	Enabled bool
+	// Networks lists the network roles the service's hosts need beyond
+	// what their roles need.
+	Networks []NetworkRole
+	// VIPs: the service holds the virtual IPs, so its hosts need the
+	// network of each.
+	VIPs bool
 	// Hosts the service runs on.
 	Hosts []*Host
 }
 
-// ServiceList lists every service of the cloud in deployment order.
+// ServiceList lists every service of the cloud the model places, in
+// deployment order. The OpenStack services whose packages declare them
+// (internal/service) are not here: service.Placed adds them.
 func (c *Cloud) ServiceList() []*Service {
 	sv := &c.Services
 	os := &sv.OpenStack
 	ceph := Enabled(sv.Ceph.Enabled, true)
 	k8s := Enabled(sv.Kubernetes.Enabled, false)
+	public := []NetworkRole{NetStoragePublic}
 	list := []*Service{
-		{Name: "loadbalancer", Component: "loadbalancer", Key: "loadbalancer.placement", Placement: &sv.LoadBalancer.Placement, Enabled: len(c.Network.VirtualIPs) > 0},
+		{Name: "loadbalancer", Component: "loadbalancer", Key: "loadbalancer.placement", Placement: &sv.LoadBalancer.Placement, Enabled: len(c.Network.VirtualIPs) > 0, VIPs: true},
 		{Name: "galera", Component: "galera", Key: "galera.placement", Placement: &sv.Galera.Placement, Quorum: true, Enabled: true},
 		{Name: "rabbitmq", Component: "rabbitmq", Key: "rabbitmq.placement", Placement: &sv.RabbitMQ.Placement, Quorum: true, Enabled: true},
 		{Name: "memcached", Component: "memcached", Key: "memcached.placement", Placement: &sv.Memcached.Placement, Enabled: true},
 		{Name: "ovn-central", Component: "ovn", Key: "ovn.central", Placement: &sv.OVN.Central, Quorum: true, Enabled: true},
 		{Name: "ovn-controller", Component: "ovn", Key: "ovn", Placement: &Placement{Roles: []Role{RoleCompute, RoleNetwork}}, Enabled: true},
 		{Name: "ovn-gateway", Component: "ovn", Key: "ovn.gateways", Placement: &sv.OVN.Gateways, Enabled: true},
-		{Name: "ceph-mon", Component: "ceph", Key: "ceph.monitors", Placement: &sv.Ceph.Monitors, Quorum: true, Enabled: ceph},
-		{Name: "ceph-mgr", Component: "ceph", Key: "ceph.managers", Placement: &sv.Ceph.Managers, Enabled: ceph},
-		{Name: "ceph-osd", Component: "ceph", Key: "ceph.osds.hosts", Placement: &sv.Ceph.OSDs.Hosts, Enabled: ceph},
-		{Name: "keystone", Component: "openstack", Key: "openstack.keystone.hosts", Placement: &os.Keystone.Hosts, Enabled: Enabled(os.Keystone.Enabled, true)},
+		{Name: "ceph-mon", Component: "ceph", Key: "ceph.monitors", Placement: &sv.Ceph.Monitors, Quorum: true, Enabled: ceph, Networks: public},
+		{Name: "ceph-mgr", Component: "ceph", Key: "ceph.managers", Placement: &sv.Ceph.Managers, Enabled: ceph, Networks: public},
+		{Name: "ceph-osd", Component: "ceph", Key: "ceph.osds.hosts", Placement: &sv.Ceph.OSDs.Hosts, Enabled: ceph, Networks: []NetworkRole{NetStoragePublic, NetStorageCluster}},
 		{Name: "glance", Component: "openstack", Key: "openstack.glance.hosts", Placement: &os.Glance.Hosts, Enabled: Enabled(os.Glance.Enabled, true)},
 		{Name: "placement", Component: "openstack", Key: "openstack.placement.hosts", Placement: &os.Placement.Hosts, Enabled: Enabled(os.Placement.Enabled, true)},
 		{Name: "nova-api", Component: "openstack", Key: "openstack.nova.hosts", Placement: &os.Nova.Hosts, Enabled: Enabled(os.Nova.Enabled, true)},

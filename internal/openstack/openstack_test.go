@@ -81,7 +81,7 @@ func fakeKeystone(t *testing.T) *httptest.Server {
 			"expires_at": time.Now().Add(time.Hour).UTC().Format(time.RFC3339),
 			"user":       map[string]any{"id": "u1", "name": "admin", "domain": map[string]any{"id": "default", "name": "Default"}},
 			"project":    map[string]any{"id": "p1", "name": "admin", "domain": map[string]any{"id": "default", "name": "Default"}},
-			"catalog": []any{map[string]any{"id": "s1", "name": "keystone", "type": "identity", "endpoints": []any{
+			"catalog": []any{map[string]any{"id": "s1", "name": "identity-service", "type": "identity", "endpoints": []any{
 				map[string]any{"id": "e1", "interface": "public", "region_id": "RegionOne", "region": "RegionOne", "url": srv.URL + "/v3"},
 				map[string]any{"id": "e2", "interface": "internal", "region_id": "RegionOne", "region": "RegionOne", "url": "http://10.190.20.10:5000/v3"},
 			}}},
@@ -178,8 +178,8 @@ func TestConnectCloudsYAMLRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Endpoint{
-		{Service: "keystone", Type: "identity", Interface: "internal", Region: "RegionOne", URL: "http://10.190.20.10:5000/v3"},
-		{Service: "keystone", Type: "identity", Interface: "public", Region: "RegionOne", URL: srv.URL + "/v3"},
+		{Service: "identity-service", Type: "identity", Interface: "internal", Region: "RegionOne", URL: "http://10.190.20.10:5000/v3"},
+		{Service: "identity-service", Type: "identity", Interface: "public", Region: "RegionOne", URL: srv.URL + "/v3"},
 	}
 	if len(cat) != len(want) || cat[0] != want[0] || cat[1] != want[1] {
 		t.Errorf("catalog:\n got %+v\nwant %+v", cat, want)

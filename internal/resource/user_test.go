@@ -12,8 +12,8 @@ import (
 )
 
 func TestUserPlan(t *testing.T) {
-	u := User{Name: "nova", UID: 64060, Group: "nova", Home: "/var/lib/nova", Shell: "/usr/sbin/nologin", System: true, Groups: []string{"libvirt", "ceph"}}
-	have := State{"present": "true", "uid": "64060", "group": "nova", "home": "/var/lib/nova", "shell": "/usr/sbin/nologin", "groups": "ceph,libvirt,nova"}
+	u := User{Name: "svcuser", UID: 64060, Group: "svcuser", Home: "/var/lib/svcuser", Shell: "/usr/sbin/nologin", System: true, Groups: []string{"libvirt", "ceph"}}
+	have := State{"present": "true", "uid": "64060", "group": "svcuser", "home": "/var/lib/svcuser", "shell": "/usr/sbin/nologin", "groups": "ceph,libvirt,svcuser"}
 	with := func(k, v string) State {
 		s := State{}
 		for a, b := range have {
@@ -30,14 +30,14 @@ func TestUserPlan(t *testing.T) {
 		fields   []FieldChange
 	}{
 		{"same", u, have, OpNone, nil},
-		{"in more groups", u, with("groups", "ceph,kvm,libvirt,nova"), OpNone, nil},
-		{"missing group", u, with("groups", "kvm,nova"), OpUpdate,
-			[]FieldChange{{Field: "groups", Old: "kvm,nova", New: "ceph,kvm,libvirt,nova"}}},
+		{"in more groups", u, with("groups", "ceph,kvm,libvirt,svcuser"), OpNone, nil},
+		{"missing group", u, with("groups", "kvm,svcuser"), OpUpdate,
+			[]FieldChange{{Field: "groups", Old: "kvm,svcuser", New: "ceph,kvm,libvirt,svcuser"}}},
 		{"shell", u, with("shell", "/bin/bash"), OpUpdate, []FieldChange{{Field: "shell", Old: "/bin/bash", New: "/usr/sbin/nologin"}}},
 		{"missing", u, State{"present": "false"}, OpCreate, nil},
-		{"any uid", User{Name: "nova"}, with("uid", "1234"), OpNone, nil},
-		{"user group", User{Name: "nova"}, with("group", "users"), OpUpdate, []FieldChange{{Field: "group", Old: "users", New: "nova"}}},
-		{"absent", User{Name: "nova", Absent: true}, have, OpDelete, nil},
+		{"any uid", User{Name: "svcuser"}, with("uid", "1234"), OpNone, nil},
+		{"user group", User{Name: "svcuser"}, with("group", "users"), OpUpdate, []FieldChange{{Field: "group", Old: "users", New: "svcuser"}}},
+		{"absent", User{Name: "svcuser", Absent: true}, have, OpDelete, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -50,8 +50,8 @@ func TestUserPlan(t *testing.T) {
 			}
 		})
 	}
-	s, err := u.Parse("present=true\nuid=1\ngroup=nova\ngroups=nova,libvirt,ceph,\n", 0)
-	if err != nil || s["groups"] != "ceph,libvirt,nova" {
+	s, err := u.Parse("present=true\nuid=1\ngroup=svcuser\ngroups=svcuser,libvirt,ceph,\n", 0)
+	if err != nil || s["groups"] != "ceph,libvirt,svcuser" {
 		t.Fatalf("%v %v", s, err)
 	}
 	g := Group{Name: "ceph", GID: 64045}
@@ -65,7 +65,7 @@ func TestUserPlan(t *testing.T) {
 
 func TestUserScripts(t *testing.T) {
 	for _, r := range []Resource{
-		User{Name: "nova", UID: 64060, Group: "nova", Home: "/var/lib/nova", Shell: "/usr/sbin/nologin", System: true, Groups: []string{"libvirt"}},
+		User{Name: "svcuser", UID: 64060, Group: "svcuser", Home: "/var/lib/svcuser", Shell: "/usr/sbin/nologin", System: true, Groups: []string{"libvirt"}},
 		User{Name: "ops"}, User{Name: "ops", Absent: true},
 		Group{Name: "ceph", GID: 64045, System: true}, Group{Name: "ceph"}, Group{Name: "ceph", Absent: true},
 	} {

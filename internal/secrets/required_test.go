@@ -4,49 +4,55 @@ import (
 	"testing"
 
 	"github.com/fundament-cloud/fundament/internal/model"
+	"github.com/fundament-cloud/fundament/internal/testutil/servicetest"
 )
 
+func init() { servicetest.Register() }
+
+// The secrets of a declared service: its passwords, derived from what it
+// declares, and its own; none while it is disabled.
 func TestRequiredFollowsEnabledServices(t *testing.T) {
 	off := false
-	on := true
 	tests := []struct {
 		name        string
-		edit        func(c *model.Cloud)
+		enabled     *bool
 		want, avoid []string
 	}{
-		{"defaults", func(*model.Cloud) {}, []string{"keystone-admin", "nova-db", "nova-rabbitmq", "glance-keystone", "ceph-fsid", "neutron-metadata-secret"}, []string{"kubernetes-encryption-key", "glance-rabbitmq"}},
-		{"no cinder, no ceph", func(c *model.Cloud) {
-			c.Services.OpenStack.Cinder.Enabled = &off
-			c.Services.Ceph.Enabled = &off
-		}, []string{"nova-db"}, []string{"cinder-db", "cinder-keystone", "ceph-fsid"}},
-		{"kubernetes", func(c *model.Cloud) { c.Services.Kubernetes.Enabled = &on }, []string{"kubernetes-encryption-key"}, nil},
+		{"enabled", nil, []string{"galera-mariabackup", "rabbitmq-erlang-cookie", "demo-db", "demo-rabbitmq", "demo-keystone", "demo-token"}, nil},
+		{"disabled", &off, []string{"galera-mariabackup"}, []string{"demo-db", "demo-rabbitmq", "demo-keystone", "demo-token"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := &model.Cloud{}
-			tt.edit(c)
-			got := map[string]bool{}
-			for _, s := range Required(c) {
+			servicetest.Enabled = tt.enabled
+			defer func() { servicetest.Enabled = nil }()
+			got := map[string]Spec{}
+			for _, s := range Required(&model.Cloud{}) {
 				if err := ValidateName(s.Name); err != nil {
 					t.Errorf("invalid name %q: %v", s.Name, err)
 				}
-				if got[s.Name] {
+				if _, dup := got[s.Name]; dup {
 					t.Errorf("%s listed twice", s.Name)
 				}
 				if _, err := s.normalize(); err != nil {
 					t.Errorf("%s: %v", s.Name, err)
 				}
-				got[s.Name] = true
+				got[s.Name] = s
 			}
 			for _, w := range tt.want {
-				if !got[w] {
+				if _, ok := got[w]; !ok {
 					t.Errorf("missing %s", w)
 				}
 			}
 			for _, a := range tt.avoid {
-				if got[a] {
+				if _, ok := got[a]; ok {
 					t.Errorf("unexpected %s", a)
 				}
+			}
+			if k, ok := got["demo-token"]; ok && k.Kind != Token {
+				t.Errorf("the declared secret: %+v", k)
+			}
+			if p, ok := got["demo-db"]; ok && p.Kind != Password {
+				t.Errorf("a derived password: %+v", p)
 			}
 		})
 	}

@@ -13,30 +13,8 @@ const RuleServiceNetworkMissing = "service-network-missing"
 
 func init() {
 	register(Rule{ID: RuleServiceNetworkMissing,
-		Summary: "beyond what their roles need, the hosts of ceph-mon, ceph-mgr and ceph-osd, and of glance and cinder on Ceph, are on a storage_public network, those of ceph-osd also on a storage_cluster network, and those of the load balancer on the network of each virtual IP",
+		Summary: "beyond what their roles need, the hosts of a service are on the networks it needs (those of ceph-mon and ceph-mgr on a storage_public network, those of ceph-osd also on a storage_cluster network, those of a service its package declares on what it declares), and those of the load balancer on the network of each virtual IP",
 		check:   checkServiceNetworks})
-}
-
-// serviceNetworkNeeds lists the network roles an enabled service needs on
-// its hosts, beyond what the hosts' roles need (roleNeeds).
-func serviceNetworkNeeds(c *model.Cloud) map[string][]model.NetworkRole {
-	if !model.Enabled(c.Services.Ceph.Enabled, true) {
-		return nil
-	}
-	public := []model.NetworkRole{model.NetStoragePublic}
-	needs := map[string][]model.NetworkRole{
-		"ceph-mon": public,
-		"ceph-mgr": public,
-		"ceph-osd": {model.NetStoragePublic, model.NetStorageCluster},
-	}
-	os := &c.Services.OpenStack
-	if os.Glance.Backend == "rbd" {
-		needs["glance"] = public
-	}
-	if os.Cinder.Backend == "rbd" {
-		needs["cinder"] = public
-	}
-	return needs
 }
 
 // hostServiceNeeds is what the services on one host need of its networks.
@@ -51,7 +29,6 @@ func checkServiceNetworks(ck *checker) {
 	if len(ck.networks) == 0 {
 		return // network.yaml is missing or empty: reported while loading
 	}
-	svcNeeds := serviceNetworkNeeds(ck.c)
 	var vips []*model.VirtualIP
 	for _, v := range ck.c.Network.VirtualIPs {
 		if ck.networks[v.Network] != nil {
@@ -70,8 +47,8 @@ func checkServiceNetworks(ck *checker) {
 	}
 	var lb *model.Service
 	for _, s := range ck.services {
-		roles := svcNeeds[s.Name]
-		isLB := s.Name == "loadbalancer" && len(vips) > 0
+		roles := s.Networks
+		isLB := s.VIPs && len(vips) > 0
 		if !s.Enabled || (len(roles) == 0 && !isLB) {
 			continue
 		}

@@ -174,9 +174,6 @@ func checkInvalidValues(ck *checker) {
 	if g := &sv.Galera; g.Has("max_connections") && g.MaxConnections < 1 {
 		ck.d.Errorf(g.At("max_connections"), RuleInvalidValue, "max_connections %d must be at least 1", g.MaxConnections)
 	}
-	if k := &sv.OpenStack.Keystone; k.Has("token_expiration") && k.TokenExpiration < 1 {
-		ck.d.Errorf(k.At("token_expiration"), RuleInvalidValue, "token_expiration %d must be at least 1 (seconds)", k.TokenExpiration)
-	}
 	for _, p := range sv.Ceph.Pools {
 		if p.Has("pg_num") && p.PGNum < 0 {
 			ck.d.Errorf(p.At("pg_num"), RuleInvalidValue, "pg_num %d of pool %s must not be negative (0 leaves it to the autoscaler)", p.PGNum, p.Name)

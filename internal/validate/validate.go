@@ -11,6 +11,7 @@ import (
 
 	"github.com/fundament-cloud/fundament/internal/diag"
 	"github.com/fundament-cloud/fundament/internal/model"
+	"github.com/fundament-cloud/fundament/internal/service"
 )
 
 // Rule is one semantic check.
@@ -25,9 +26,15 @@ var registry []Rule
 // register adds rules; each rule file calls it from init.
 func register(rs ...Rule) { registry = append(registry, rs...) }
 
-// Rules lists the rules by id, for documentation and `fundament validate --rules`.
+// Rules lists the rules by id, for documentation and `fundament validate
+// --rules`: validation's own and those the registered services declare.
 func Rules() []Rule {
 	out := append([]Rule(nil), registry...)
+	for _, s := range service.All() {
+		for _, r := range s.Rules {
+			out = append(out, Rule{ID: r.ID, Summary: r.Summary})
+		}
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
 }
@@ -61,10 +68,15 @@ func ValidateFS(c *model.Cloud, fsys fs.FS) *diag.List {
 		hosts:    c.HostsByName(),
 		switches: c.SwitchesByName(),
 		networks: c.NetworksByName(),
-		services: c.ServiceList(),
+		services: service.Placed(c),
 	}
 	for _, r := range registry {
 		r.check(ck)
+	}
+	for _, s := range service.All() {
+		for _, r := range s.Rules {
+			r.Check(c, ck.d)
+		}
 	}
 	return ck.d
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/fundament-cloud/fundament/internal/endpoint"
 	"github.com/fundament-cloud/fundament/internal/model"
 	"github.com/fundament-cloud/fundament/internal/resource"
+	"github.com/fundament-cloud/fundament/internal/service"
 )
 
 // Port is where every member serves SQL, and where HAProxy forwards the
@@ -26,26 +27,15 @@ type serviceDB struct {
 	Secret    string
 }
 
-// serviceDatabases lists the databases of the OpenStack services the cloud
-// enables, in deployment order.
+// serviceDatabases lists the databases the services the cloud enables
+// declare (internal/service), in registration order.
 func serviceDatabases(c *model.Cloud) []serviceDB {
-	os := &c.Services.OpenStack
 	var out []serviceDB
-	add := func(enabled *bool, service string, dbs ...string) {
-		if !model.Enabled(enabled, true) {
-			return
+	for _, s := range service.Enabled(c) {
+		if len(s.Databases) > 0 {
+			out = append(out, serviceDB{Service: s.Name, User: s.Name, Databases: s.Databases, Secret: s.DatabaseSecret()})
 		}
-		if len(dbs) == 0 {
-			dbs = []string{service}
-		}
-		out = append(out, serviceDB{Service: service, User: service, Databases: dbs, Secret: service + "-db"})
 	}
-	add(os.Keystone.Enabled, "keystone")
-	add(os.Glance.Enabled, "glance")
-	add(os.Placement.Enabled, "placement")
-	add(os.Nova.Enabled, "nova", "nova", "nova_api", "nova_cell0")
-	add(os.Neutron.Enabled, "neutron")
-	add(os.Cinder.Enabled, "cinder")
 	return out
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/fundament-cloud/fundament/internal/model"
 	"github.com/fundament-cloud/fundament/internal/resource"
 	"github.com/fundament-cloud/fundament/internal/testutil/golden"
+	"github.com/fundament-cloud/fundament/internal/testutil/servicetest"
 )
 
 // fakeSecret is a recognisable stand-in value of every secret.
@@ -225,9 +226,9 @@ func TestClusterSteps(t *testing.T) {
 				}
 			}
 			// The databases, on the first member, after it joined.
-			db := item(t, cat, "ctl-1", resource.KindCommand, "galera/database-keystone")
+			db := item(t, cat, "ctl-1", resource.KindCommand, "galera/database-demo")
 			if !slices.Contains(db.After, clusterRef("ctl-1")) {
-				t.Errorf("the keystone database is made before ctl-1 is a member: %v", db.After)
+				t.Errorf("the demo's databases are made before ctl-1 is a member: %v", db.After)
 			}
 		})
 	}
@@ -247,7 +248,7 @@ func TestSecretsStayOutOfScripts(t *testing.T) {
 				}
 			}
 		}
-		if len(values) < 7 {
+		if len(values) < 2 {
 			t.Fatalf("%s: only %d secrets in environments", ex, len(values))
 		}
 		for _, it := range cat.Items {
@@ -291,7 +292,7 @@ func TestScriptsParse(t *testing.T) {
 		"probe": probeScript, "health": healthScript, "guard": guardPrimary,
 		"join": joinScript("ctl-1"), "bootstrap": bootstrapScript(ms, 1, d), "blocked": blockedScript("ctl-1", d),
 		"sst-user": sstUserScript(), "sst-user guard": sstUserGuard(),
-		"database": databaseScript(dbs[3], accountHosts(c)), "database guard": databaseGuard(dbs[3], accountHosts(c)),
+		"database": databaseScript(dbs[0], accountHosts(c)), "database guard": databaseGuard(dbs[0], accountHosts(c)),
 	}
 	for name, s := range scripts {
 		out, err := exec.Command(sh, "-n", "-c", s).CombinedOutput()
@@ -303,27 +304,27 @@ func TestScriptsParse(t *testing.T) {
 
 func TestDatabaseRefAndURL(t *testing.T) {
 	c := example.Load(t, "lab")
-	ref, err := DatabaseRef(c, "keystone")
-	if err != nil || ref.Host != "ctl-1" || ref.ID.String() != "command:galera/database-keystone" {
-		t.Errorf("DatabaseRef(keystone) = %v, %v", ref, err)
+	ref, err := DatabaseRef(c, "demo")
+	if err != nil || ref.Host != "ctl-1" || ref.ID.String() != "command:galera/database-demo" {
+		t.Errorf("DatabaseRef(demo) = %v, %v", ref, err)
 	}
-	if ref, err := DatabaseRef(c, "nova_api"); err != nil || ref.ID.Name != "galera/database-nova" {
-		t.Errorf("DatabaseRef(nova_api) = %v, %v", ref, err)
+	if ref, err := DatabaseRef(c, "demo_api"); err != nil || ref.ID.Name != "galera/database-demo" {
+		t.Errorf("DatabaseRef(demo_api) = %v, %v", ref, err)
 	}
 	if _, err := DatabaseRef(c, "horizon"); err == nil || !strings.Contains(err.Error(), "no database horizon") {
 		t.Errorf("horizon has no database: %v", err)
 	}
 	cat := compileWith(t, c, nil)
-	for _, s := range []string{"keystone", "glance", "placement", "nova", "neutron", "cinder"} {
+	for _, s := range []string{"demo", "demo_api"} {
 		ref, _ := DatabaseRef(c, s)
 		if _, ok := cat.Get(ref); !ok {
 			t.Errorf("DatabaseRef(%s) = %v is not in the catalog", s, ref)
 		}
 	}
 	for _, tc := range []struct{ service, pw, want string }{
-		{"keystone", "pw", "mysql+pymysql://keystone:pw@10.199.20.10:3306/keystone?charset=utf8"},
-		{"nova_api", "pw", "mysql+pymysql://nova:pw@10.199.20.10:3306/nova_api?charset=utf8"},
-		{"nova", "a/b@c:d", "mysql+pymysql://nova:a%2Fb%40c%3Ad@10.199.20.10:3306/nova?charset=utf8"},
+		{"demo", "pw", "mysql+pymysql://demo:pw@10.199.20.10:3306/demo?charset=utf8"},
+		{"demo_api", "pw", "mysql+pymysql://demo:pw@10.199.20.10:3306/demo_api?charset=utf8"},
+		{"demo", "a/b@c:d", "mysql+pymysql://demo:a%2Fb%40c%3Ad@10.199.20.10:3306/demo?charset=utf8"},
 		{"horizon", "pw", ""},
 	} {
 		if got, _ := ConnectionURL(c, tc.service, tc.pw); got != tc.want {
@@ -332,17 +333,18 @@ func TestDatabaseRefAndURL(t *testing.T) {
 	}
 	// A service switched off has neither.
 	off := false
-	c.Services.OpenStack.Cinder.Enabled = &off
-	if _, err := DatabaseRef(c, "cinder"); err == nil {
-		t.Error("cinder is off but has a database")
+	servicetest.Enabled = &off
+	defer func() { servicetest.Enabled = nil }()
+	if _, err := DatabaseRef(c, "demo"); err == nil {
+		t.Error("demo is off but has a database")
 	}
-	if u, err := ConnectionURL(c, "cinder", "pw"); u != "" || err == nil {
-		t.Errorf("cinder is off but has a database URL %q", u)
+	if u, err := ConnectionURL(c, "demo", "pw"); u != "" || err == nil {
+		t.Errorf("demo is off but has a database URL %q", u)
 	}
 	// Members without an internal API address: the cause is said.
-	c.Services.OpenStack.Cinder.Enabled = nil
+	servicetest.Enabled = nil
 	c.Services.Galera.Placement = model.Placement{Hosts: []string{"stor-1"}}
-	if _, err := DatabaseRef(c, "nova"); err == nil || !strings.Contains(err.Error(), "stor-1") {
+	if _, err := DatabaseRef(c, "demo"); err == nil || !strings.Contains(err.Error(), "stor-1") {
 		t.Errorf("DatabaseRef with a member without an internal address: %v", err)
 	}
 }

@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/fundament-cloud/fundament/internal/health"
+	"github.com/fundament-cloud/fundament/internal/service"
 	"github.com/fundament-cloud/fundament/internal/testutil/labtest"
 )
 
@@ -131,18 +132,28 @@ func TestLabGalera(t *testing.T) {
 	}
 
 	t.Run("databases and accounts", func(t *testing.T) {
-		for _, db := range []string{"keystone", "glance", "placement", "nova", "nova_api", "nova_cell0", "neutron", "cinder"} {
-			if got := l.MustIn("ctl-3", "mariadb -N -B -e \"SHOW DATABASES LIKE '"+db+"'\""); got != db {
-				t.Errorf("database %s is missing on ctl-3: %q", db, got)
+		// The databases every service of the cloud declares.
+		var first *service.Service
+		for _, s := range service.Enabled(l.Cloud) {
+			for _, db := range s.Databases {
+				if got := l.MustIn("ctl-3", "mariadb -N -B -e \"SHOW DATABASES LIKE '"+db+"'\""); got != db {
+					t.Errorf("database %s of %s is missing on ctl-3: %q", db, s.Name, got)
+				}
+			}
+			if first == nil && len(s.Databases) > 0 {
+				first = s
 			}
 		}
-		// keystone logs in over the internal API network, with its
+		if first == nil {
+			t.Fatal("no service of the lab has a database")
+		}
+		// The first logs in over the internal API network, with its
 		// password from the environment (never on a command line).
-		pw := l.Secret("keystone-db")
+		pw := l.Secret(first.DatabaseSecret())
 		script := fmt.Sprintf("cat >/root/.fgl-test.cnf <<'EOF'\n[client]\npassword=%s\nEOF\n"+
-			"mariadb --defaults-extra-file=/root/.fgl-test.cnf -h %s20.11 -u keystone -N -B -e 'SELECT CURRENT_USER()'; r=$?; rm -f /root/.fgl-test.cnf; exit $r", pw, labNet)
-		if got, err := l.In("ctl-2", script); err != nil || got != "keystone@"+labNet+"20.0/255.255.255.0" {
-			t.Errorf("keystone cannot log in from ctl-2: %v %q", err, l.Redact(got))
+			"mariadb --defaults-extra-file=/root/.fgl-test.cnf -h %s20.11 -u %s -N -B -e 'SELECT CURRENT_USER()'; r=$?; rm -f /root/.fgl-test.cnf; exit $r", pw, labNet, first.Name)
+		if got, err := l.In("ctl-2", script); err != nil || got != first.Name+"@"+labNet+"20.0/255.255.255.0" {
+			t.Errorf("%s cannot log in from ctl-2: %v %q", first.Name, err, l.Redact(got))
 		}
 	})
 

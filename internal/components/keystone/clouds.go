@@ -27,7 +27,7 @@ func CAFileName(c *model.Cloud) string { return c.Spec.Name + "-ca.pem" }
 // default domain, the first region. cacert is the CA file's absolute
 // path, "" when clients need none.
 func AdminCloud(c *model.Cloud, iface endpoint.Interface, password, cacert string) (openstack.Cloud, error) {
-	api, _ := endpoint.Lookup("keystone")
+	api := Service.Endpoint()
 	url, ok := endpoint.URL(c, iface, api)
 	if !ok {
 		return openstack.Cloud{}, fmt.Errorf("the cloud has no %s virtual IP (network.yaml virtual_ips)", iface)

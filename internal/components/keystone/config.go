@@ -142,12 +142,12 @@ func dropIn() string {
 }
 
 func apiPort() int {
-	a, _ := endpoint.Lookup("keystone")
+	a := Service.Endpoint()
 	return a.Port
 }
 
 // backendURL is Keystone's own URL on a host, past HAProxy.
 func backendURL(addr netip.Addr) string {
-	a, _ := endpoint.Lookup("keystone")
+	a := Service.Endpoint()
 	return "http://" + endpoint.HostPort(addr, a.Port) + a.Path
 }

@@ -14,21 +14,19 @@ import (
 	"github.com/fundament-cloud/fundament/internal/resource"
 )
 
-// service is Keystone's name for Galera: its database and user.
-const service = "keystone"
-
 // databaseRef is the item that creates Keystone's database and user.
-func databaseRef(c *model.Cloud) (catalog.Ref, error) { return galera.DatabaseRef(c, service) }
+func databaseRef(c *model.Cloud) (catalog.Ref, error) { return galera.DatabaseRef(c, Service.Name) }
 
 // databaseURL is keystone.conf's [database] connection.
 func databaseURL(c *model.Cloud, password string) (string, error) {
-	return galera.ConnectionURL(c, service, password)
+	return galera.ConnectionURL(c, Service.Name, password)
 }
 
 // retirePreviousDBPassword is the step after which Keystone's database
-// account no longer accepts a password it had before a rotation.
+// account (its declaration's) no longer accepts a password it had before
+// a rotation.
 func retirePreviousDBPassword(c *model.Cloud, password string) (string, resource.Command, error) {
-	return galera.RetirePreviousPassword(c, service, password)
+	return galera.RetirePreviousPassword(c, Service.Name, password)
 }
 
 // memcacheServers are [cache] memcache_servers: at least one, as the

@@ -10,6 +10,7 @@ import (
 	"github.com/fundament-cloud/fundament/internal/endpoint"
 	"github.com/fundament-cloud/fundament/internal/health"
 	"github.com/fundament-cloud/fundament/internal/model"
+	"github.com/fundament-cloud/fundament/internal/service"
 )
 
 // layer is the health layer of Keystone's checks.
@@ -19,15 +20,15 @@ const layer = "keystone"
 // token issued and validated by the host's own Keystone (past HAProxy,
 // so that a dead member is named) and through the internal virtual IP,
 // with the admin's clouds.yaml there; and the catalog that token came
-// with, whose identity endpoints must be the URLs of internal/endpoint.
-// Its results:
+// with, whose identity endpoints, and those of every service Keystone
+// registers, must be the URLs of internal/endpoint. Its results:
 //
 //   - one per host (the host): OK when its Keystone answered, DOWN
 //     otherwise;
 //   - internal-vip: OK when every host that answered got a token through
 //     the virtual IP, DEGRADED when some did not, DOWN when none did;
-//   - catalog: OK when the identity endpoints are as desired, DEGRADED
-//     when they differ, DOWN when no token came back to read it.
+//   - catalog: OK when the endpoints are as desired, DEGRADED when they
+//     differ, DOWN when no token came back to read it.
 //
 // The virtual IP's and the catalog's results name every Keystone host: a
 // rolling restart goes on only while clients get tokens.
@@ -54,10 +55,11 @@ type target struct {
 	vip      string   // the internal endpoint
 	region   string
 	want     map[string]string // interface -> identity URL
+	others   []wanted          // the registered services' entries
 }
 
 func newTarget(c *model.Cloud, hosts []*model.Host) (*target, error) {
-	api, _ := endpoint.Lookup("keystone")
+	api := Service.Endpoint()
 	t := &target{cloud: c.Spec.Name, region: Region(c), want: map[string]string{}}
 	for _, iface := range []endpoint.Interface{endpoint.Public, endpoint.Internal} {
 		u, ok := endpoint.URL(c, iface, api)
@@ -67,6 +69,18 @@ func newTarget(c *model.Cloud, hosts []*model.Host) (*target, error) {
 		t.want[string(iface)] = u
 	}
 	t.vip = t.want[string(endpoint.Internal)]
+	for _, s := range registered(c) {
+		if s.API == nil {
+			continue
+		}
+		w := wanted{typ: s.API.Type, urls: map[string]string{}, fixer: registerCommandName(s)}
+		for _, iface := range service.Interfaces {
+			if u, ok := endpoint.URL(c, iface, s.Endpoint()); ok {
+				w.urls[string(iface)] = u
+			}
+		}
+		t.others = append(t.others, w)
+	}
 	backends, err := endpoint.Backends(c, hosts, "Keystone listens there")
 	if err != nil {
 		return nil, err
@@ -181,30 +195,54 @@ func (t *target) evaluate(views []hostView) []health.Result {
 	return append(out, cat)
 }
 
-// checkCatalog compares the identity endpoints of the catalog with the
-// URLs desired in the first region.
+// checkCatalog compares the catalog's endpoints in the first region with
+// the URLs desired: the identity endpoints (bootstrap's), then those of
+// each service Keystone registers (register.go).
 func (t *target) checkCatalog(entries []catalogEntry) (health.Status, string) {
 	var problems, found []string
-	for _, iface := range []string{string(endpoint.Public), string(endpoint.Internal)} {
-		want := t.want[iface]
+	for _, w := range t.catalog() {
+		p, f := t.checkType(entries, w)
+		if len(p) > 0 {
+			problems = append(problems, strings.Join(p, "; ")+" (the next apply's "+w.fixer+" corrects them)")
+		} else {
+			found = append(found, w.typ+" endpoints in "+t.region+": "+strings.Join(f, ", "))
+		}
+	}
+	if len(problems) > 0 {
+		return health.Degraded, strings.Join(problems, "; ")
+	}
+	return health.OK, strings.Join(found, "; ")
+}
+
+// wanted are a catalog type's desired URLs, and the step that makes them.
+type wanted struct {
+	typ   string
+	urls  map[string]string // interface -> URL
+	fixer string
+}
+
+func (t *target) catalog() []wanted {
+	return append([]wanted{{typ: "identity", urls: t.want, fixer: "bootstrap"}}, t.others...)
+}
+
+func (t *target) checkType(entries []catalogEntry, w wanted) (problems, found []string) {
+	for _, iface := range service.Interfaces {
+		want := w.urls[string(iface)]
 		var have []string
 		for _, e := range entries {
-			if e.Type == "identity" && e.Interface == iface && e.Region == t.region {
+			if e.Type == w.typ && e.Interface == string(iface) && e.Region == t.region {
 				have = append(have, e.URL)
 			}
 		}
 		sort.Strings(have)
 		switch {
 		case len(have) == 0:
-			problems = append(problems, fmt.Sprintf("no %s identity endpoint in %s (want %s)", iface, t.region, want))
+			problems = append(problems, fmt.Sprintf("no %s %s endpoint in %s (want %s)", iface, w.typ, t.region, want))
 		case len(have) > 1 || have[0] != want:
-			problems = append(problems, fmt.Sprintf("%s identity endpoint in %s is %s, want %s", iface, t.region, strings.Join(have, " and "), want))
+			problems = append(problems, fmt.Sprintf("%s %s endpoint in %s is %s, want %s", iface, w.typ, t.region, strings.Join(have, " and "), want))
 		default:
-			found = append(found, iface+" "+want)
+			found = append(found, string(iface)+" "+want)
 		}
 	}
-	if len(problems) > 0 {
-		return health.Degraded, strings.Join(problems, "; ") + " (the next apply's bootstrap corrects them)"
-	}
-	return health.OK, "identity endpoints in " + t.region + ": " + strings.Join(found, ", ")
+	return problems, found
 }

@@ -19,6 +19,11 @@
 #                           exist
 #   ensure-projects URL REGION...
 #                           create them through the API at URL
+#   registered SPEC         exit 0 when a service's user (password from
+#                           FM_SERVICE_PASSWORD), its roles on the service
+#                           project, its catalog service and endpoints are
+#                           as SPEC (JSON) says
+#   register URL SPEC       make them so through the API at URL
 #   health CLOUDS_YAML CLOUD URL...
 #                           a token round trip at each URL; prints JSON
 import importlib.util
@@ -89,23 +94,23 @@ def synced():
     sys.exit(0 if have == want else 1)
 
 
-def admin_password_matches(db):
+def password_matches(db, user, password):
     import bcrypt
 
     rows = query(
         db,
         "SELECT p.password_hash FROM local_user lu JOIN password p ON p.local_user_id = lu.id "
         "WHERE lu.name = %s AND lu.domain_id = %s ORDER BY p.created_at_int DESC, p.id DESC LIMIT 1",
-        ADMIN,
+        user,
         DEFAULT_DOMAIN,
     )
     if not rows or not rows[0][0]:
         return False
     hashed = rows[0][0]
     if not hashed.startswith("$2"):
-        return False  # not bcrypt (Keystone's default): let bootstrap decide
+        return False  # not bcrypt (Keystone's default): let the step decide
     # bcrypt looks at 72 bytes at most, as Keystone truncates them.
-    return bcrypt.checkpw(os.environ["OS_BOOTSTRAP_PASSWORD"].encode()[:72], hashed.encode())
+    return bcrypt.checkpw(password.encode()[:72], hashed.encode())
 
 
 def bootstrapped(region, public_url, internal_url):
@@ -137,7 +142,7 @@ def bootstrapped(region, public_url, internal_url):
         )
         if not ok:
             sys.exit(1)
-    sys.exit(0 if admin_password_matches(db) else 1)
+    sys.exit(0 if password_matches(db, ADMIN, os.environ["OS_BOOTSTRAP_PASSWORD"]) else 1)
 
 
 def projects(regions):
@@ -189,17 +194,21 @@ def describe(e):
     return "%s: %s" % (type(e).__name__, e)
 
 
-def ensure_projects(base, regions):
+def admin_token(base):
     password = os.environ["OS_PASSWORD"]
     deadline = time.time() + 300
     while True:
         try:
             token, _ = issue_token(base, ADMIN, password, ADMIN, "Default", "Default")
-            break
+            return token
         except Exception as e:  # Keystone still starting
             if time.time() >= deadline:
                 fail("Keystone at %s issues no token after 5 minutes: %s" % (base, describe(e)))
             time.sleep(3)
+
+
+def ensure_projects(base, regions):
+    token = admin_token(base)
     _, _, doc = request("GET", base + "/projects?" + urllib.parse.urlencode({"name": SERVICE_PROJECT, "domain_id": DEFAULT_DOMAIN}), token)
     if not doc["projects"]:
         request(
@@ -217,6 +226,111 @@ def ensure_projects(base, regions):
                 raise
             request("POST", base + "/regions", token, {"region": {"id": r}})
             print("fundament: created the region %s" % r)
+
+
+def registered(spec):
+    s = json.loads(spec)
+    db = connect()
+    if s["roles"] is not None:
+        users = query(db, "SELECT user_id FROM local_user WHERE name = %s AND domain_id = %s", s["name"], DEFAULT_DOMAIN)
+        if not users or not password_matches(db, s["name"], os.environ["FM_SERVICE_PASSWORD"]):
+            sys.exit(1)
+        if not query(db, "SELECT 1 FROM `user` WHERE id = %s AND enabled = 1", users[0][0]):
+            sys.exit(1)
+        for role in s["roles"]:
+            assigned = query(
+                db,
+                "SELECT 1 FROM assignment a JOIN project p ON p.id = a.target_id JOIN role r ON r.id = a.role_id "
+                "WHERE a.type = 'UserProject' AND a.actor_id = %s AND p.name = %s AND p.domain_id = %s "
+                "AND r.name = %s AND r.domain_id = '<<null>>'",
+                users[0][0],
+                SERVICE_PROJECT,
+                DEFAULT_DOMAIN,
+                role,
+            )
+            if not assigned:
+                sys.exit(1)
+    if s["type"]:
+        ids = [r[0] for r in query(db, "SELECT id, extra FROM service WHERE type = %s AND enabled = 1", s["type"])
+               if json.loads(r[1] or "{}").get("name") == s["name"]]
+        if len(ids) != 1:
+            sys.exit(1)
+        for iface, url in s["endpoints"].items():
+            urls = query(
+                db,
+                "SELECT url FROM endpoint WHERE service_id = %s AND interface = %s AND region_id = %s AND enabled = 1",
+                ids[0],
+                iface,
+                s["region"],
+            )
+            if [r[0] for r in urls] != [url]:
+                sys.exit(1)
+    sys.exit(0)
+
+
+def one(base, token, what, query_args):
+    _, _, doc = request("GET", base + "/" + what + "?" + urllib.parse.urlencode(query_args), token)
+    found = doc[what]
+    return found[0] if found else None
+
+
+def register(base, spec):
+    s = json.loads(spec)
+    token = admin_token(base)
+    name = s["name"]
+    if s["roles"] is not None:
+        password = os.environ["FM_SERVICE_PASSWORD"]
+        user = one(base, token, "users", {"name": name, "domain_id": DEFAULT_DOMAIN})
+        if user is None:
+            _, _, doc = request(
+                "POST",
+                base + "/users",
+                token,
+                {"user": {"name": name, "domain_id": DEFAULT_DOMAIN, "password": password, "enabled": True,
+                          "description": "service user of " + name}},
+            )
+            user = doc["user"]
+            print("fundament: created the user %s" % name)
+        else:
+            try:
+                issue_token(base, name, password, SERVICE_PROJECT, "Default", "Default")
+            except Exception:  # another password, or disabled, or no role yet
+                request("PATCH", base + "/users/" + user["id"], token, {"user": {"password": password, "enabled": True}})
+                print("fundament: set the password of the user %s" % name)
+        project = one(base, token, "projects", {"name": SERVICE_PROJECT, "domain_id": DEFAULT_DOMAIN})
+        if project is None:
+            fail("there is no project %s" % SERVICE_PROJECT)
+        for role_name in s["roles"]:
+            role = one(base, token, "roles", {"name": role_name})
+            if role is None:
+                fail("there is no role %s" % role_name)
+            request("PUT", "%s/projects/%s/users/%s/roles/%s" % (base, project["id"], user["id"], role["id"]), token)
+    if s["type"]:
+        _, _, doc = request("GET", base + "/services?" + urllib.parse.urlencode({"type": s["type"]}), token)
+        mine = [x for x in doc["services"] if x.get("name") == name]
+        if mine:
+            svc = mine[0]
+            if not svc.get("enabled", True):
+                request("PATCH", base + "/services/" + svc["id"], token, {"service": {"enabled": True}})
+        else:
+            _, _, doc = request("POST", base + "/services", token, {"service": {"type": s["type"], "name": name, "enabled": True}})
+            svc = doc["service"]
+            print("fundament: created the service %s (%s)" % (name, s["type"]))
+        for extra in mine[1:]:
+            request("DELETE", base + "/services/" + extra["id"], token)
+        for iface, url in sorted(s["endpoints"].items()):
+            q = {"service_id": svc["id"], "interface": iface, "region_id": s["region"]}
+            _, _, doc = request("GET", base + "/endpoints?" + urllib.parse.urlencode(q), token)
+            have = doc["endpoints"]
+            if not have:
+                request("POST", base + "/endpoints", token, {"endpoint": dict(q, url=url, enabled=True)})
+                print("fundament: created the %s endpoint of %s: %s" % (iface, name, url))
+                continue
+            if have[0]["url"] != url or not have[0].get("enabled", True):
+                request("PATCH", base + "/endpoints/" + have[0]["id"], token, {"endpoint": {"url": url, "enabled": True}})
+                print("fundament: set the %s endpoint of %s to %s" % (iface, name, url))
+            for extra in have[1:]:
+                request("DELETE", base + "/endpoints/" + extra["id"], token)
 
 
 def health(clouds_yaml, cloud, urls):
@@ -264,6 +378,10 @@ def main(argv):
         projects(args)
     elif cmd == "ensure-projects" and args:
         ensure_projects(args[0], args[1:])
+    elif cmd == "registered" and len(args) == 1:
+        registered(args[0])
+    elif cmd == "register" and len(args) == 2:
+        register(args[0], args[1])
     elif cmd == "health" and len(args) >= 3:
         health(args[0], args[1], args[2:])
     else:

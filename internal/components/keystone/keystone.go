@@ -35,10 +35,12 @@ func (Component) Name() string { return "keystone" }
 // group rolls Keystone's restarts over its hosts one at a time.
 const group = "keystone"
 
-// Secrets Keystone reads.
+// Secrets of Keystone's beyond its database password (Service).
 const (
-	DatabaseSecret = "keystone-db"
-	AdminSecret    = "keystone-admin"
+	AdminSecret = "keystone-admin"
+	// MemcacheSecret is keystonemiddleware's memcache_secret_key, which
+	// every API service shares.
+	MemcacheSecret = "memcache-secret-key"
 )
 
 // The administrator keystone-manage bootstrap creates, and the project of
@@ -59,17 +61,10 @@ var helper string
 var packages = []string{"keystone", "python3-openstackclient"}
 
 // Enabled says whether the cloud runs Keystone.
-func Enabled(c *model.Cloud) bool {
-	return model.Enabled(c.Services.OpenStack.Keystone.Enabled, true)
-}
+func Enabled(c *model.Cloud) bool { return Service.Enabled(c) }
 
 // Hosts are Keystone's hosts; the first runs the one-time steps.
-func Hosts(c *model.Cloud) []*model.Host {
-	if !Enabled(c) {
-		return nil
-	}
-	return c.Select(&c.Services.OpenStack.Keystone.Hosts)
-}
+func Hosts(c *model.Cloud) []*model.Host { return Service.Hosts(c) }
 
 // Region is the region of the identity endpoints: the cloud's first.
 func Region(c *model.Cloud) string {
@@ -134,7 +129,7 @@ func newBuilder(in *catalog.Input, hosts []*model.Host) (*builder, error) {
 	for _, a := range backends {
 		b.addrs = append(b.addrs, a.Addr)
 	}
-	api, _ := endpoint.Lookup("keystone")
+	api := Service.Endpoint()
 	var ok bool
 	if b.publicURL, ok = endpoint.URL(c, endpoint.Public, api); !ok {
 		return nil, fmt.Errorf("keystone needs a public virtual IP (network.yaml virtual_ips, name public)")
@@ -146,7 +141,7 @@ func newBuilder(in *catalog.Input, hosts []*model.Host) (*builder, error) {
 		return nil, fmt.Errorf("keystone needs a region (cloud.yaml regions)")
 	}
 	secret := in.SecretValue
-	dbPassword, err := secret(DatabaseSecret)
+	dbPassword, err := secret(Service.DatabaseSecret())
 	if err != nil {
 		return nil, err
 	}
@@ -215,7 +210,8 @@ type hostItems struct {
 // then on the first host the database schema and the bootstrap, then
 // keystone.service on every host (rolling group keystone, after the
 // bootstrap: a Keystone that serves has its administrator), and on the
-// first host the service project once Keystone serves there, and the
+// first host the service project once Keystone serves there, then the
+// other services' users and catalog entries (register.go), and the
 // re-encryption of credentials once every host has the credential keys.
 func (b *builder) build() error {
 	per := make([]hostItems, len(b.hosts))
@@ -253,7 +249,16 @@ func (b *builder) build() error {
 	// Planned with the password change: at plan time, before the change,
 	// the account accepts one password and the retirement's guard holds.
 	r.Subscribes = append(r.Subscribes, b.dbRef)
-	b.add(first, b.serviceProject(), boot, services[0])
+	project := b.add(first, b.serviceProject(), boot, services[0])
+	// The other services' users and catalog entries, once the service
+	// project exists.
+	for _, svc := range registered(b.c) {
+		cmd, err := b.register(svc)
+		if err != nil {
+			return err
+		}
+		b.add(first, cmd, project)
+	}
 
 	migrate := b.add(first, b.credentialMigrate(), sync)
 	for i := range b.hosts {

@@ -2,13 +2,14 @@ package loadbalancer
 
 import (
 	"errors"
-	"github.com/fundament-cloud/fundament/internal/testutil/example"
 	"net/netip"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/fundament-cloud/fundament/internal/components/keystone"
 	"github.com/fundament-cloud/fundament/internal/health"
+	"github.com/fundament-cloud/fundament/internal/testutil/example"
 )
 
 // statHeader is the start of HAProxy's show stat header (the columns up
@@ -22,15 +23,15 @@ func statLine(px, sv, status, bck, check string) string {
 	return strings.Join(f, ",")
 }
 
-func sampleStat(keystone, galera [3]string) string {
+func sampleStat(ks, galera [3]string) string {
 	lines := []string{statHeader,
 		statLine("stats", "FRONTEND", "OPEN", "", ""),
 		statLine("keystone_internal", "FRONTEND", "OPEN", "", ""),
 	}
 	for i, h := range []string{"ctl-1", "ctl-2", "ctl-3"} {
-		lines = append(lines, statLine("keystone", h, keystone[i], "0", "L7OK"))
+		lines = append(lines, statLine(keystone.Service.Name, h, ks[i], "0", "L7OK"))
 	}
-	lines = append(lines, statLine("keystone", "BACKEND", "UP", "", ""))
+	lines = append(lines, statLine(keystone.Service.Name, "BACKEND", "UP", "", ""))
 	for i, h := range []string{"ctl-1", "ctl-2", "ctl-3"} {
 		bck := "1"
 		if i == 0 {
@@ -58,7 +59,7 @@ func TestParseProbe(t *testing.T) {
 	if v.HAProxy != "active" || v.Keepalived != "active" || !v.Addrs[netip.MustParseAddr("10.199.20.10")] || v.StatsErr != "" {
 		t.Fatalf("%+v", v)
 	}
-	ks := v.Servers["keystone"]
+	ks := v.Servers[keystone.Service.Name]
 	if len(ks) != 3 || !ks[0].up() || ks[1].up() || !ks[2].up() || ks[0].Check != "L7OK" {
 		t.Errorf("keystone servers %+v", ks)
 	}
@@ -161,8 +162,8 @@ func TestEvaluateMembers(t *testing.T) {
 
 func TestEvaluateBackends(t *testing.T) {
 	top := labTopology(t)
-	withStat := func(v memberView, keystone, galera [3]string) memberView {
-		v.Servers, _ = parseStat(sampleStat(keystone, galera))
+	withStat := func(v memberView, ks, galera [3]string) memberView {
+		v.Servers, _ = parseStat(sampleStat(ks, galera))
 		return v
 	}
 	up := [3]string{"UP", "UP", "UP"}

@@ -9,15 +9,8 @@ import (
 	"github.com/fundament-cloud/fundament/internal/endpoint"
 	"github.com/fundament-cloud/fundament/internal/model"
 	"github.com/fundament-cloud/fundament/internal/render/networkd"
+	"github.com/fundament-cloud/fundament/internal/service"
 )
-
-// proxied lists the APIs HAProxy serves on both virtual IPs, with the
-// path of their HTTP health check: a service that comes behind the
-// endpoint adds its line here (its port and catalog path are in
-// internal/endpoint, its hosts in its placement).
-var proxied = []struct{ service, check string }{
-	{"keystone", "/v3"},
-}
 
 // topology is what HAProxy and keepalived are configured from.
 type topology struct {
@@ -25,7 +18,8 @@ type topology struct {
 	// order of their VRRP priorities.
 	Members []member
 	VIPs    []vip
-	// APIs are the proxied APIs that have hosts.
+	// APIs are the APIs the enabled services declare (internal/service)
+	// that have hosts, served on both virtual IPs.
 	APIs []api
 	// Galera members; the first is the active server, the others backups.
 	Galera []server
@@ -109,21 +103,20 @@ func newTopology(c *model.Cloud) (*topology, error) {
 		}
 		t.Members = append(t.Members, m)
 	}
-	for _, p := range proxied {
-		a, ok := endpoint.Lookup(p.service)
-		s := findService(c, p.service)
-		if !ok || s == nil || !s.Enabled || len(s.Hosts) == 0 {
+	for _, s := range service.Enabled(c) {
+		hosts := s.Hosts(c)
+		if s.API == nil || len(hosts) == 0 {
 			continue
 		}
-		servers, err := backends(c, s)
+		servers, err := backends(c, s.Name, hosts)
 		if err != nil {
 			return nil, err
 		}
-		t.APIs = append(t.APIs, api{API: a, Check: p.check, Servers: servers})
+		t.APIs = append(t.APIs, api{API: s.Endpoint(), Check: s.API.Check, Servers: servers})
 	}
 	if s := findService(c, "galera"); s != nil && s.Enabled {
 		var err error
-		if t.Galera, err = backends(c, s); err != nil {
+		if t.Galera, err = backends(c, s.Name, s.Hosts); err != nil {
 			return nil, err
 		}
 	}
@@ -139,8 +132,8 @@ func findService(c *model.Cloud, name string) *model.Service {
 	return nil
 }
 
-func backends(c *model.Cloud, s *model.Service) ([]server, error) {
-	ms, err := endpoint.Backends(c, s.Hosts, s.Name+" listens there")
+func backends(c *model.Cloud, name string, hosts []*model.Host) ([]server, error) {
+	ms, err := endpoint.Backends(c, hosts, name+" listens there")
 	if err != nil {
 		return nil, err
 	}

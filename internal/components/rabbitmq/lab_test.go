@@ -22,7 +22,9 @@ import (
 	"time"
 
 	"github.com/fundament-cloud/fundament/internal/health"
+	"github.com/fundament-cloud/fundament/internal/service"
 	"github.com/fundament-cloud/fundament/internal/testutil/labtest"
+	"github.com/fundament-cloud/fundament/internal/testutil/servicetest"
 )
 
 const (
@@ -63,9 +65,9 @@ func bothOK(rs []health.Result) bool {
 
 // queueScript declares the quorum queue (the vhost's default type), or
 // finds it, publishes a message and gets it back, over the members of
-// argv[1], as the nova user.
+// argv[1], as the test's service user (servicetest.Queued).
 const queueScript = `import os, sys, time, kombu
-urls = ";".join("amqp://nova:%s@%s/nova" % (os.environ["PW"], h) for h in sys.argv[1].split(","))
+urls = ";".join("amqp://queued:%s@%s/queued" % (os.environ["PW"], h) for h in sys.argv[1].split(","))
 with kombu.Connection(urls, connect_timeout=10, failover_strategy="round-robin", transport_options={"max_retries": 5}) as conn:
     q = kombu.Queue("fundament-lab-test", durable=True, channel=conn.channel())
     q.declare()
@@ -101,9 +103,10 @@ for a in sys.argv[1:]:
 `
 
 func TestLabRabbitMQ(t *testing.T) {
-	l := &rabbitLab{labtest.New(t, labtest.Config{Prefix: labPrefix, Net: labNet, CloudName: "rabbitmqtest", Secrets: true})}
+	l := &rabbitLab{labtest.New(t, labtest.Config{Prefix: labPrefix, Net: labNet, CloudName: "rabbitmqtest", Secrets: true,
+		Services: []*service.Service{servicetest.Queued}})}
 	c := l.Cloud
-	novaPW := l.Secret("nova-rabbitmq")
+	queuePW := l.Secret(servicetest.Queued.QueueSecret())
 	l.timed("lab up", func() { t.Log(l.Up()) })
 	// The lab's switches carry the internal API VLAN between the hosts;
 	// --component follows dependencies between resources, and nothing of
@@ -130,7 +133,7 @@ func TestLabRabbitMQ(t *testing.T) {
 		amqp = append(amqp, a+":5672")
 		memcached = append(memcached, a+":11211")
 	}
-	pw := "PW=" + novaPW
+	pw := "PW=" + queuePW
 
 	t.Run("cluster", func(t *testing.T) {
 		for _, h := range members {
@@ -143,11 +146,11 @@ func TestLabRabbitMQ(t *testing.T) {
 			}
 		}
 		users := l.in("ctl-1", "rabbitmqctl -s list_users")
-		if strings.Contains(users, "guest") || !strings.Contains(users, "admin\t[administrator]") || !strings.Contains(users, "nova\t[]") {
+		if strings.Contains(users, "guest") || !strings.Contains(users, "admin\t[administrator]") || !strings.Contains(users, "queued\t[]") {
 			t.Errorf("users:\n%s", users)
 		}
 		vhosts := l.in("ctl-1", "rabbitmqctl -s list_vhosts name default_queue_type")
-		for _, v := range []string{"nova\tquorum", "neutron\tquorum", "cinder\tquorum"} {
+		for _, v := range []string{"queued\tquorum"} {
 			if !strings.Contains(vhosts, v) {
 				t.Errorf("vhosts lack %q:\n%s", v, vhosts)
 			}
@@ -163,7 +166,7 @@ func TestLabRabbitMQ(t *testing.T) {
 			Members []string `json:"members"`
 			Online  []string `json:"online"`
 		}
-		out := l.in("ctl-2", "rabbitmqctl -q list_queues -p nova name type members online --formatter json")
+		out := l.in("ctl-2", "rabbitmqctl -q list_queues -p queued name type members online --formatter json")
 		if err := json.Unmarshal([]byte(out), &qs); err != nil || len(qs) != 1 || qs[0].Type != "quorum" || len(qs[0].Members) != 3 || len(qs[0].Online) != 3 {
 			t.Errorf("the queue is no quorum queue on 3 members: %s (%v)", out, err)
 		}

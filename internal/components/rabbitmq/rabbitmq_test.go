@@ -23,6 +23,7 @@ import (
 	"github.com/fundament-cloud/fundament/internal/model"
 	"github.com/fundament-cloud/fundament/internal/resource"
 	"github.com/fundament-cloud/fundament/internal/testutil/golden"
+	"github.com/fundament-cloud/fundament/internal/testutil/servicetest"
 )
 
 // fakeSecret returns a recognisable value per secret, so that a test can
@@ -192,10 +193,8 @@ func TestNoSecretInScripts(t *testing.T) {
 		}
 		acc := item(t, cat, cat.Groups[group].Hosts[0], accountsID).Resource.(resource.Command)
 		want := map[string]string{
-			"RABBITMQ_PASSWORD_ADMIN":   "SECRET(rabbitmq-admin)",
-			"RABBITMQ_PASSWORD_NOVA":    "SECRET(nova-rabbitmq)",
-			"RABBITMQ_PASSWORD_NEUTRON": "SECRET(neutron-rabbitmq)",
-			"RABBITMQ_PASSWORD_CINDER":  "SECRET(cinder-rabbitmq)",
+			"RABBITMQ_PASSWORD_ADMIN": "SECRET(rabbitmq-admin)",
+			"RABBITMQ_PASSWORD_DEMO":  "SECRET(demo-rabbitmq)",
 		}
 		if fmt.Sprint(acc.Env) != fmt.Sprint(want) {
 			t.Errorf("%s: accounts env %v", repo, acc.Env)
@@ -217,27 +216,34 @@ func TestAccounts(t *testing.T) {
 	for _, p := range a.Permissions {
 		perms = append(perms, p.User+"@"+p.Vhost)
 	}
-	if got := strings.Join(users, " "); got != "admin[administrator] nova[] neutron[] cinder[]" {
+	if got := strings.Join(users, " "); got != "admin[administrator] demo[]" {
 		t.Errorf("users %s", got)
 	}
-	if got := strings.Join(vhosts, " "); got != "nova:quorum neutron:quorum cinder:quorum" {
+	if got := strings.Join(vhosts, " "); got != "demo:quorum" {
 		t.Errorf("vhosts %s", got)
 	}
-	if got := strings.Join(perms, " "); got != "admin@/ nova@nova admin@nova neutron@neutron admin@neutron cinder@cinder admin@cinder" {
+	if got := strings.Join(perms, " "); got != "admin@/ demo@demo admin@demo" {
 		t.Errorf("permissions %s", got)
 	}
 	if !slices.Equal(a.AbsentUsers, []string{"guest"}) {
 		t.Errorf("absent %v", a.AbsentUsers)
 	}
 
-	// Without quorum queues and without Cinder.
+	// Without quorum queues.
 	off := false
 	c.Services.RabbitMQ.QuorumQueues = &off
-	c.Services.OpenStack.Cinder.Enabled = &off
 	top, _ = newTopology(c)
 	a = wantAccounts(top)
-	if len(a.Vhosts) != 2 || a.Vhosts[0].DefaultQueueType != "classic" || len(a.Users) != 3 {
-		t.Errorf("without quorum queues and cinder: %+v", a)
+	if len(a.Vhosts) != 1 || a.Vhosts[0].DefaultQueueType != "classic" || len(a.Users) != 2 {
+		t.Errorf("without quorum queues: %+v", a)
+	}
+	// Without the service.
+	servicetest.Enabled = &off
+	defer func() { servicetest.Enabled = nil }()
+	top, _ = newTopology(c)
+	a = wantAccounts(top)
+	if len(a.Vhosts) != 0 || len(a.Users) != 1 {
+		t.Errorf("without the demo: %+v", a)
 	}
 	if conf := rabbitmqConf(top, 0); strings.Contains(conf, "default_queue_type") {
 		t.Errorf("quorum_queues false still sets the default queue type:\n%s", conf)
@@ -269,18 +275,18 @@ func TestErrors(t *testing.T) {
 	if _, _, err := (Component{}).Items(&catalog.Input{Cloud: c, Secret: fakeSecret}); err == nil || !strings.Contains(err.Error(), "stor-1") {
 		t.Errorf("member without an internal API address: %v", err)
 	}
-	if got, err := TransportURL(c, "nova", "pw"); got != "" || err == nil || !strings.Contains(err.Error(), "stor-1") {
+	if got, err := TransportURL(c, "demo", "pw"); got != "" || err == nil || !strings.Contains(err.Error(), "stor-1") {
 		t.Errorf("transport URL of an invalid model: %q, %v", got, err)
 	}
 }
 
 func TestTransportURL(t *testing.T) {
 	c := example.Load(t, "lab")
-	want := "rabbit://nova:pw@10.199.20.11:5672,nova:pw@10.199.20.12:5672,nova:pw@10.199.20.13:5672/nova"
-	if got, err := TransportURL(c, "nova", "pw"); got != want || err != nil {
+	want := "rabbit://demo:pw@10.199.20.11:5672,demo:pw@10.199.20.12:5672,demo:pw@10.199.20.13:5672/demo"
+	if got, err := TransportURL(c, "demo", "pw"); got != want || err != nil {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
-	if got, _ := TransportURL(c, "cinder", "a/b@c:d%"); !strings.HasPrefix(got, "rabbit://cinder:a%2Fb%40c%3Ad%25@10.199.20.11:5672,") {
+	if got, _ := TransportURL(c, "demo", "a/b@c:d%"); !strings.HasPrefix(got, "rabbit://demo:a%2Fb%40c%3Ad%25@10.199.20.11:5672,") {
 		t.Errorf("special characters are not escaped: %s", got)
 	}
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/fundament-cloud/fundament/internal/endpoint"
 	"github.com/fundament-cloud/fundament/internal/model"
+	"github.com/fundament-cloud/fundament/internal/service"
 )
 
 // amqpPort is where clients (the OpenStack services) reach every member.
@@ -39,16 +40,13 @@ type topology struct {
 // nodeName is the Erlang node name of RabbitMQ on a host.
 func nodeName(host string) string { return "rabbit@" + host }
 
-// queueServices lists the enabled OpenStack services that use the queue.
+// queueServices lists the services the cloud enables that declare a
+// queue (internal/service), in registration order.
 func queueServices(c *model.Cloud) []queueService {
-	os := &c.Services.OpenStack
 	var out []queueService
-	for _, s := range []struct {
-		name    string
-		enabled *bool
-	}{{"nova", os.Nova.Enabled}, {"neutron", os.Neutron.Enabled}, {"cinder", os.Cinder.Enabled}} {
-		if model.Enabled(s.enabled, true) {
-			out = append(out, queueService{Name: s.name, Secret: s.name + "-rabbitmq"})
+	for _, s := range service.Enabled(c) {
+		if s.Queue {
+			out = append(out, queueService{Name: s.Name, Secret: s.QueueSecret()})
 		}
 	}
 	return out

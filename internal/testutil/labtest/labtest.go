@@ -19,9 +19,11 @@ import (
 	"time"
 
 	"github.com/fundament-cloud/fundament/internal/cli"
+	"github.com/fundament-cloud/fundament/internal/components"
 	"github.com/fundament-cloud/fundament/internal/health"
 	"github.com/fundament-cloud/fundament/internal/model"
 	"github.com/fundament-cloud/fundament/internal/secrets"
+	"github.com/fundament-cloud/fundament/internal/service"
 	"github.com/fundament-cloud/fundament/internal/validate"
 )
 
@@ -39,6 +41,9 @@ type Config struct {
 	// Components is the --component of apply, plan and status when a
 	// call names none ("" = every component).
 	Components string
+	// Services are declared for the lab besides the cloud's own (a
+	// RabbitMQ user for its test while no service of the cloud has one).
+	Services []*service.Service
 }
 
 // Lab is a test's lab.
@@ -74,6 +79,9 @@ func New(t *testing.T, cfg Config) *Lab {
 	if testing.Short() {
 		t.Skip("a lab test takes minutes; not in -short")
 	}
+	// The cloud's own services, whatever the unit tests of the binary
+	// registered in their place (servicetest.Main).
+	t.Cleanup(service.Replace(append(components.Services(), cfg.Services...)...))
 	l := &Lab{T: t, Config: cfg, Repo: t.TempDir(), Dir: filepath.Join(t.TempDir(), "lab")}
 	if err := copyExample(l.Repo, cfg.Net, cfg.CloudName); err != nil {
 		t.Fatal(err)
