@@ -9,7 +9,6 @@ package galera
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"os/exec"
 	"slices"
 	"strings"
@@ -40,31 +39,11 @@ func compileWith(t *testing.T, c *model.Cloud, probe func(host, script string) (
 }
 
 // render prints the component's items per host in the order the engine
-// applies them; Env shows its variables' names only.
+// applies them. The shared helpers are the same in every step: shown
+// once, in the test of the scripts' syntax, not in every item.
 func render(cat *catalog.Catalog) string {
-	return catalogtext.Render(cat, nil, catalogtext.Of(name), renderItem)
-}
-
-func renderItem(b *strings.Builder, it *catalog.Item) {
-	catalogtext.Head(b, it, "")
-	indent := func(label, text string) { catalogtext.Block(b, label, text) }
-	switch r := it.Resource.(type) {
-	case resource.Package:
-		fmt.Fprintf(b, "  version %s\n", r.Version)
-	case resource.File:
-		fmt.Fprintf(b, "  mode %s owner %s:%s secret %t\n", r.Mode, r.Owner, r.Group, r.Secret)
-		indent("content", string(r.Content))
-	case resource.Service:
-		fmt.Fprintf(b, "  enabled %t running %t\n", r.Enabled, r.Running)
-	case resource.Command:
-		fmt.Fprintf(b, "  timeout %s env %s\n", r.Timeout, strings.Join(slices.Sorted(maps.Keys(r.Env)), ","))
-		// The shared helpers are the same in every step: shown once, in
-		// the test of the scripts' syntax, not in every item.
-		indent("guard", strings.Replace(r.Guard, helpers, "<helpers>\n", 1))
-		indent("script", strings.Replace(r.Script, helpers, "<helpers>\n", 1))
-	default:
-		fmt.Fprintf(b, "  %#v\n", r)
-	}
+	return catalogtext.Render(cat, catalogtext.Options{Items: catalogtext.Of(name),
+		Text: func(s string) string { return strings.Replace(s, helpers, "<helpers>\n", 1) }})
 }
 
 func TestGoldenLab(t *testing.T) {

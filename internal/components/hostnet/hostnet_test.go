@@ -6,17 +6,19 @@ package hostnet
 // go test ./internal/components/hostnet -update rewrites them.
 
 import (
-	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/fundament-cloud/fundament/internal/testutil/catalogtext"
 	"github.com/fundament-cloud/fundament/internal/testutil/golden"
 
 	"github.com/fundament-cloud/fundament/internal/catalog"
-	"github.com/fundament-cloud/fundament/internal/resource"
 	"github.com/fundament-cloud/fundament/internal/validate"
 )
 
+// render prints the items of the hosts named, in the order the engine
+// applies them.
 func render(t *testing.T, example string, hosts ...string) string {
 	t.Helper()
 	c, diags := validate.Check("../../../examples/" + example)
@@ -27,38 +29,7 @@ func render(t *testing.T, example string, hosts ...string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var b strings.Builder
-	for _, h := range hosts {
-		fmt.Fprintf(&b, "=== %s ===\n", h)
-		for _, it := range cat.HostItems(h) {
-			fmt.Fprintf(&b, "\n%s", it.Resource.ID())
-			for _, a := range it.After {
-				fmt.Fprintf(&b, "\n  after %s", a.ID)
-			}
-			for _, s := range it.Subscribes {
-				fmt.Fprintf(&b, "\n  subscribes %s", s.ID)
-			}
-			b.WriteString("\n")
-			switch r := it.Resource.(type) {
-			case resource.File:
-				b.WriteString(indent(string(r.Content)))
-			case resource.Command:
-				b.WriteString(indent(r.Script))
-			case resource.Package:
-				fmt.Fprintf(&b, "  version %s\n", r.Version)
-			}
-		}
-		b.WriteString("\n")
-	}
-	return b.String()
-}
-
-func indent(s string) string {
-	var b strings.Builder
-	for _, l := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
-		b.WriteString("  | " + l + "\n")
-	}
-	return b.String()
+	return catalogtext.Render(cat, catalogtext.Options{Items: func(it *catalog.Item) bool { return slices.Contains(hosts, it.Host) }})
 }
 
 func TestGolden(t *testing.T) {

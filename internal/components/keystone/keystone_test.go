@@ -9,7 +9,6 @@ package keystone
 
 import (
 	"fmt"
-	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -135,42 +134,13 @@ func compile(t *testing.T, c *model.Cloud, s *fakeSecrets) *catalog.Catalog {
 // render prints every host's Keystone items in the order the engine
 // applies them; helper.py, in full in helper.py, by its size.
 func render(cat *catalog.Catalog, s *fakeSecrets) string {
-	return s.placeholders(catalogtext.Render(cat, nil, catalogtext.Of("keystone"), renderItem))
-}
-
-func renderItem(b *strings.Builder, it *catalog.Item) {
-	catalogtext.Head(b, it, "")
-	indent := func(label, text string) {
-		if text != "" {
-			catalogtext.Block(b, label, text)
-		}
-	}
-	switch r := it.Resource.(type) {
-	case resource.Package:
-		fmt.Fprintf(b, "  version %s\n", r.Version)
-	case resource.Directory:
-		fmt.Fprintf(b, "  mode %s owner %s:%s\n", r.Mode, r.Owner, r.Group)
-	case resource.File:
-		fmt.Fprintf(b, "  mode %s owner %s:%s secret %t\n", r.Mode, r.Owner, r.Group, r.Secret)
-		if r.Path == helperPath {
-			fmt.Fprintf(b, "  content: helper.py (%d bytes)\n", len(r.Content))
-		} else {
-			indent("content", string(r.Content))
-		}
-	case resource.Service:
-		fmt.Fprintf(b, "  enabled %t running %t\n", r.Enabled, r.Running)
-	case resource.Command:
-		if r.Timeout != "" {
-			fmt.Fprintf(b, "  timeout %s\n", r.Timeout)
-		}
-		if len(r.Env) > 0 {
-			fmt.Fprintf(b, "  env (hidden in plans) %s\n", strings.Join(slices.Sorted(maps.Keys(r.Env)), " "))
-		}
-		indent("guard", r.Guard)
-		indent("script", r.Script)
-	default:
-		fmt.Fprintf(b, "  %#v\n", r)
-	}
+	return catalogtext.Render(cat, catalogtext.Options{Items: catalogtext.Of(Service.Name), Secret: s.placeholders,
+		Content: func(path string, content []byte) string {
+			if path == helperPath {
+				return fmt.Sprintf("helper.py (%d bytes)", len(content))
+			}
+			return ""
+		}})
 }
 
 func TestGoldenLab(t *testing.T) {

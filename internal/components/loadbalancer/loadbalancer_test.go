@@ -7,7 +7,6 @@ package loadbalancer
 // checks, and that no secret leaves the secret files.
 
 import (
-	"cmp"
 	"fmt"
 	"net/netip"
 	"os"
@@ -54,33 +53,15 @@ func compile(t *testing.T, c *model.Cloud, get func(string) (string, error)) *ca
 }
 
 // render prints every host's items in the order the engine applies them;
-// of a secret file only that it is one.
+// haproxy.cfg and keepalived.conf are in their own goldens.
 func render(cat *catalog.Catalog) string {
-	return catalogtext.Render(cat, nil, catalogtext.Of(name), func(b *strings.Builder, it *catalog.Item) {
-		catalogtext.Head(b, it, "")
-		switch r := it.Resource.(type) {
-		case resource.Package:
-			fmt.Fprintf(b, "  version %s\n", r.Version)
-		case resource.File:
-			fmt.Fprintf(b, "  mode %s\n", cmp.Or(r.Mode, "0644"))
-			if r.Secret {
-				b.WriteString("  (secret content)\n")
-			} else if r.Path != haproxyConf && r.Path != keepalivedConf { // in their own goldens
-				indent(b, "content", string(r.Content))
+	return catalogtext.Render(cat, catalogtext.Options{Items: catalogtext.Of(name),
+		Content: func(path string, _ []byte) string {
+			if path == haproxyConf || path == keepalivedConf {
+				return "in its own golden file"
 			}
-		case resource.Directory:
-			fmt.Fprintf(b, "  mode %s\n", r.Mode)
-		case resource.Command:
-			indent(b, "guard", r.Guard)
-			indent(b, "script", r.Script)
-		}
-	})
-}
-
-func indent(b *strings.Builder, label, text string) {
-	if text != "" {
-		catalogtext.Block(b, label, text)
-	}
+			return ""
+		}})
 }
 
 func fileOf(t *testing.T, cat *catalog.Catalog, host, path string) resource.File {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fundament-cloud/fundament/internal/testutil/catalogtext"
 	"github.com/fundament-cloud/fundament/internal/testutil/example"
 
 	"github.com/fundament-cloud/fundament/internal/catalog"
@@ -42,6 +43,7 @@ func content(t *testing.T, cat *catalog.Catalog, host, path string) string {
 
 func TestGolden(t *testing.T) {
 	lab := compile(t, example.Load(t, "lab"))
+	golden.Check(t, "lab.txt", catalogtext.Render(lab, catalogtext.Options{Items: catalogtext.Of(name)}))
 	golden.Check(t, "memcached-lab-ctl-1.conf", content(t, lab, "ctl-1", confPath))
 	golden.Check(t, "memcached-production-ctl-1.conf", content(t, compile(t, example.Load(t, "production")), "ctl-1", confPath))
 	golden.Check(t, "memcached.service.d-fundament.conf", content(t, lab, "ctl-1", dropIn))

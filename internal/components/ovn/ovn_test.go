@@ -33,34 +33,10 @@ func compile(t *testing.T, c *model.Cloud) *catalog.Catalog {
 
 // render prints every host's items in the order the engine applies them.
 func render(cat *catalog.Catalog) string {
-	ovn := func(it *catalog.Item) bool { return strings.HasPrefix(it.Component, "ovn") }
-	return catalogtext.Render(cat, nil, ovn, renderItem)
-}
-
-func renderItem(b *strings.Builder, it *catalog.Item) {
-	catalogtext.Head(b, it, " ["+it.Component+"]")
-	indent := func(label, text string) { catalogtext.Block(b, label, text) }
-	switch r := it.Resource.(type) {
-	case resource.Package:
-		fmt.Fprintf(b, "  version %s\n", r.Version)
-	case resource.File:
-		if r.Absent {
-			b.WriteString("  absent\n")
-			break
-		}
-		fmt.Fprintf(b, "  mode %s owner %s:%s\n", r.Mode, r.Owner, r.Group)
-		indent("content", string(r.Content))
-	case resource.Service:
-		fmt.Fprintf(b, "  enabled %t running %t\n", r.Enabled, r.Running)
-	case resource.Command:
-		if r.Timeout != "" {
-			fmt.Fprintf(b, "  timeout %s\n", r.Timeout)
-		}
-		indent("guard", r.Guard)
-		indent("script", r.Script)
-	default:
-		fmt.Fprintf(b, "  %#v\n", r)
-	}
+	return catalogtext.Render(cat, catalogtext.Options{
+		Items: func(it *catalog.Item) bool { return strings.HasPrefix(it.Component, "ovn") },
+		Tag:   func(it *catalog.Item) string { return " [" + it.Component + "]" },
+	})
 }
 
 func TestGoldenLab(t *testing.T) {

@@ -7,9 +7,7 @@ package rabbitmq
 // out of scripts, the transport URL.
 
 import (
-	"cmp"
 	"fmt"
-	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -40,44 +38,10 @@ func compile(t *testing.T, c *model.Cloud) *catalog.Catalog {
 }
 
 // render prints the component's items per host in the order the engine
-// applies them (file contents, scripts and guards included; secret
-// contents and the environment as names only).
+// applies them.
 func render(cat *catalog.Catalog) string {
-	ours := func(g *catalog.Group) bool { return g.Name == group }
-	return catalogtext.Render(cat, ours, catalogtext.Of(name), func(b *strings.Builder, it *catalog.Item) {
-		fmt.Fprintf(b, "\n%s", it.Resource.ID())
-		if it.Group != "" {
-			fmt.Fprintf(b, " [group %s]", it.Group)
-		}
-		for _, a := range it.After {
-			fmt.Fprintf(b, "\n  after %s", a)
-		}
-		for _, s := range it.Subscribes {
-			fmt.Fprintf(b, "\n  subscribes %s", s.ID)
-		}
-		b.WriteString("\n")
-		switch r := it.Resource.(type) {
-		case resource.File:
-			fmt.Fprintf(b, "  mode %s owner %s group %s\n", cmp.Or(r.Mode, "0644"), cmp.Or(r.Owner, "root"), cmp.Or(r.Group, "root"))
-			if r.Secret {
-				b.WriteString("  (secret content)\n")
-			} else {
-				b.WriteString(indent(string(r.Content)))
-			}
-		case resource.Command:
-			fmt.Fprintf(b, "  timeout %s, env %s\n  script:\n%s  guard:\n%s", r.Timeout, strings.Join(slices.Sorted(maps.Keys(r.Env)), " "), indent(r.Script), indent(r.Guard))
-		case resource.Package:
-			fmt.Fprintf(b, "  version %s\n", r.Version)
-		}
-	})
-}
-
-func indent(s string) string {
-	var b strings.Builder
-	for _, l := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
-		b.WriteString("  | " + l + "\n")
-	}
-	return b.String()
+	return catalogtext.Render(cat, catalogtext.Options{Items: catalogtext.Of(name),
+		Groups: func(g *catalog.Group) bool { return g.Name == group }})
 }
 
 func TestGolden(t *testing.T) {
