@@ -16,6 +16,7 @@ import (
 	"github.com/fundament-cloud/fundament/internal/components/loadbalancer"
 	"github.com/fundament-cloud/fundament/internal/components/memcached"
 	"github.com/fundament-cloud/fundament/internal/components/ovn"
+	"github.com/fundament-cloud/fundament/internal/components/placement"
 	"github.com/fundament-cloud/fundament/internal/components/rabbitmq"
 	"github.com/fundament-cloud/fundament/internal/service"
 )
@@ -29,6 +30,7 @@ var all = []catalog.Component{
 	memcached.Component{},
 	loadbalancer.Component{},
 	keystone.Component{},
+	placement.Component{},
 	custom.Component{},
 }
 
