@@ -15,6 +15,7 @@ import (
 	"github.com/fundament-cloud/fundament/internal/components/keystone"
 	"github.com/fundament-cloud/fundament/internal/resource"
 	"github.com/fundament-cloud/fundament/internal/secrets"
+	"github.com/fundament-cloud/fundament/internal/testutil/servicetest"
 	"github.com/fundament-cloud/fundament/internal/validate"
 )
 
@@ -23,6 +24,9 @@ import (
 // components (Galera's database, the hosts' networks) exists, and
 // `--component keystone` brings them along.
 func TestCompilesWithEveryComponent(t *testing.T) {
+	// Every service the cloud has: secrets generate makes their secrets,
+	// and the compile needs them.
+	servicetest.Use(t, components.Services()...)
 	home := t.TempDir()
 	t.Setenv("HOME", home)
 	t.Setenv("XDG_CONFIG_HOME", filepath.Join(home, "xdg"))
