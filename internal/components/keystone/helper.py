@@ -38,7 +38,13 @@ import urllib.request
 ADMIN = "admin"
 DEFAULT_DOMAIN = "default"
 SERVICE_PROJECT = "service"
+# TIMEOUT bounds each API call. The health check keeps 10 seconds (a
+# Keystone slower than that is not healthy); the setup steps wait longer
+# for an answer, as a loaded machine's Keystone may take that long to
+# hash a password, and a step that fails on a slow answer only fails
+# the apply.
 TIMEOUT = 10
+SETUP_TIMEOUT = 90
 
 
 def fail(msg):
@@ -368,6 +374,9 @@ def main(argv):
     if not argv:
         fail("no command")
     cmd, args = argv[0], argv[1:]
+    global TIMEOUT
+    if cmd in ("ensure-projects", "register"):
+        TIMEOUT = SETUP_TIMEOUT
     if cmd == "wait" and len(args) == 1:
         wait(args[0])
     elif cmd == "synced" and not args:
