@@ -124,21 +124,31 @@ func accountsHost(c *model.Cloud, service string) (serviceDB, string, error) {
 }
 
 // RetirePreviousPassword is the step that ends a change of a service's
-// database password. After a rotation the service's accounts accept the
-// new password and the previous one, so that the service's members
-// still running with the old one keep working while they are restarted
-// one by one (a rolling restart cannot restart them all at the instant
-// the password changes). The service's component adds this step after
-// every member's restart; from then on only the new password is
-// accepted. It runs on the first member, as root over its socket.
-func RetirePreviousPassword(c *model.Cloud, service, password string) (host string, cmd resource.Command, err error) {
+// database password, as the item the service's component adds. After a
+// rotation the service's accounts accept the new password and the
+// previous one, so that the service's members still running with the old
+// one keep working while they are restarted one by one (a rolling
+// restart cannot restart them all at the instant the password changes).
+// The step comes after every member's restart (after: the items that
+// still use the old password, the service's units among them); from then
+// on only the new password is accepted. It runs on the first member, as
+// root over its socket, and is planned with the password change: it
+// subscribes to the database step (at plan time, before the change, the
+// account accepts one password and the retirement's own guard holds).
+func RetirePreviousPassword(c *model.Cloud, service, password, component string, after ...*catalog.Item) (*catalog.Item, error) {
 	db, host, err := accountsHost(c, service)
 	if err != nil {
-		return "", resource.Command{}, err
+		return nil, err
 	}
 	accounts := accountHosts(c)
-	return host, resource.Command{Name: "galera/retire-previous-password-" + db.Service, Script: retireScript(db, accounts),
-		Guard: retireGuard(db, accounts), Env: map[string]string{"GALERA_DB_PASSWORD": password}, Timeout: "2m"}, nil
+	it := &catalog.Item{Host: host, Component: component,
+		Resource: resource.Command{Name: "galera/retire-previous-password-" + db.Service, Script: retireScript(db, accounts),
+			Guard: retireGuard(db, accounts), Env: map[string]string{"GALERA_DB_PASSWORD": password}, Timeout: "2m"},
+		Subscribes: []catalog.Ref{{Host: host, ID: resource.Command{Name: databaseCommandName(db.Service)}.ID()}}}
+	for _, a := range after {
+		it.After = append(it.After, a.Ref())
+	}
+	return it, nil
 }
 
 // ConnectionURL is the SQLAlchemy URL of a service's database through the

@@ -11,7 +11,6 @@ import (
 	"github.com/fundament-cloud/fundament/internal/components/galera"
 	"github.com/fundament-cloud/fundament/internal/components/memcached"
 	"github.com/fundament-cloud/fundament/internal/model"
-	"github.com/fundament-cloud/fundament/internal/resource"
 )
 
 // databaseRef is the item that creates Keystone's database and user.
@@ -24,9 +23,9 @@ func databaseURL(c *model.Cloud, password string) (string, error) {
 
 // retirePreviousDBPassword is the step after which Keystone's database
 // account (its declaration's) no longer accepts a password it had before
-// a rotation.
-func retirePreviousDBPassword(c *model.Cloud, password string) (string, resource.Command, error) {
-	return galera.RetirePreviousPassword(c, Service.Name, password)
+// a rotation, after the items that may still use it.
+func retirePreviousDBPassword(c *model.Cloud, password string, after ...*catalog.Item) (*catalog.Item, error) {
+	return galera.RetirePreviousPassword(c, Service.Name, password, Component{}.Name(), after...)
 }
 
 // memcacheServers are [cache] memcache_servers: at least one, as the

@@ -241,14 +241,11 @@ func (b *builder) build() error {
 	}
 	// A rotated database password: the account accepted the previous one
 	// too while the members were restarted one by one; no longer.
-	host, retire, err := retirePreviousDBPassword(b.c, b.dbPassword)
+	retire, err := retirePreviousDBPassword(b.c, b.dbPassword, append(services, sync, boot)...)
 	if err != nil {
 		return fmt.Errorf("keystone's database: %w", err)
 	}
-	r := b.add(host, retire, append(services, sync, boot)...)
-	// Planned with the password change: at plan time, before the change,
-	// the account accepts one password and the retirement's guard holds.
-	r.Subscribes = append(r.Subscribes, b.dbRef)
+	b.items = append(b.items, retire)
 	project := b.add(first, b.serviceProject(), boot, services[0])
 	// The other services' users and catalog entries, once the service
 	// project exists.
