@@ -22,13 +22,22 @@ func TestHostLockWaitsForOrphans(t *testing.T) {
 		t.Skip("needs root: the lock lives in /run/lock")
 	}
 	dir := t.TempDir()
-	marker := filepath.Join(dir, "orphan-done")
-	orphan := exec.Command("/bin/sh", "-c", WithHostLock("sleep 0.5; touch "+marker, false))
+	marker, locked := filepath.Join(dir, "orphan-done"), filepath.Join(dir, "orphan-locked")
+	orphan := exec.Command("/bin/sh", "-c", WithHostLock("touch "+locked+"; sleep 0.5; touch "+marker, false))
 	if err := orphan.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer orphan.Wait()
-	time.Sleep(100 * time.Millisecond) // let it take the lock
+	// It holds the lock once it runs its script (a loaded machine may
+	// take longer than any fixed pause to get there).
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(locked); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the orphan did not take the lock in 30 s")
+		}
+	}
 
 	l := &transport.Local{}
 	res, err := l.Run(context.Background(), WithHostLock("test -e "+marker+" && echo after", true), nil)

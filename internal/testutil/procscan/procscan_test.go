@@ -23,7 +23,10 @@ func TestScan(t *testing.T) {
 	if hits := Scan([]string{v}); len(hits) != 0 {
 		t.Fatalf("found before it ran: %v", hits)
 	}
-	cmd := exec.Command("/bin/sh", "-c", "sleep 5 # "+v)
+	// The value in sleep's own argv[0]: a shell would fork before it
+	// execs sleep, and a scan between the two sees the value twice.
+	cmd := exec.Command("sleep", "5")
+	cmd.Args = []string{"sleep-" + v, "5"}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
