@@ -190,27 +190,29 @@ func TestLabRabbitMQUpgrade(t *testing.T) {
 	members := []string{"ctl-1", "ctl-2", "ctl-3"}
 	l.timed("lab up", func() { t.Log(l.Up()) })
 
-	// The package as the image has it, rebuilt with a higher version
-	// before anything configures the hosts (its configuration files as
-	// Debian ships them).
-	old := l.in("ctl-1", "dpkg-query -W -f='${Version}' "+serverPackageName)
-	newVersion := old + "+fm1"
-	deb := "/var/tmp/fundament-upgrade/" + serverPackageName + "_" + newVersion + "_all.deb"
-	l.timed("rebuild "+serverPackageName, func() {
-		l.in("ctl-1", `sh -c "$S" rebuild `+serverPackageName+" '"+newVersion+"' "+deb, "S="+aptrepo.RebuildScript)
-	})
-	repo := t.TempDir()
-	data, err := os.ReadFile(filepath.Join(l.Dir, "nodes", "ctl-1", "upper", deb))
+	// The repository, served from the machine's address on the
+	// management bridge: the package as the image has it, rebuilt on
+	// ctl-1 with a higher version before anything configures the hosts
+	// (its configuration files as Debian ships them), uploaded.
+	top, err := lab.FromModel(c)
 	if err != nil {
-		t.Fatalf("the rebuilt package, from ctl-1's layer: %v", err)
-	}
-	if err := os.WriteFile(filepath.Join(repo, filepath.Base(deb)), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	repo := t.TempDir()
+	url := aptrepo.Serve(t, repo, top.Machine.Addr().String())
+	old := l.in("ctl-1", "dpkg-query -W -f='${Version}' "+serverPackageName)
+	newVersion := old + "+fm1"
+	deb := serverPackageName + "_" + newVersion + "_all.deb"
+	l.timed("rebuild "+serverPackageName, func() {
+		l.in("ctl-1", `sh -c "$S" rebuild `+serverPackageName+" '"+newVersion+"' /var/tmp/"+deb+" && curl -fsS -T /var/tmp/"+deb+" "+url+deb,
+			"S="+aptrepo.RebuildScript)
+	})
 	if err := aptrepo.Write(repo); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%s %s -> %s (%d bytes)", serverPackageName, old, newVersion, len(data))
+	if st, err := os.Stat(filepath.Join(repo, deb)); err == nil {
+		t.Logf("%s %s -> %s (%d bytes)", serverPackageName, old, newVersion, st.Size())
+	}
 
 	l.timed("apply fabric", func() { l.Must("apply", "--auto-approve", "--component", "fabric") })
 	l.timed("apply rabbitmq", func() { t.Log(labtest.LastLine(l.Must("apply", "--auto-approve"))) })
@@ -220,13 +222,7 @@ func TestLabRabbitMQUpgrade(t *testing.T) {
 		}, "rabbitmq", "rabbitmq")
 	})
 
-	// The repository, served from the machine's address on the
-	// management bridge, is every member's source of the new version.
-	top, err := lab.FromModel(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	url := aptrepo.Serve(t, repo, top.Machine.Addr().String())
+	// Every member's source of the new version.
 	for _, h := range members {
 		l.in(h, `printf '%s' "$S" >/etc/apt/sources.list.d/fundament-upgrade-test.sources`, "S="+aptrepo.Sources(url))
 	}

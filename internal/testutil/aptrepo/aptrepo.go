@@ -37,15 +37,12 @@ work=$(mktemp -d /var/tmp/fm-rebuild.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 root=$work/root
 mkdir -p "$root/DEBIAN"
+# Every path of the package that is there (not "/.", not a diversion's
+# note), copied in one tar: thousands of files for a server.
 dpkg-query -L "$pkg" | while IFS= read -r f; do
-	case $f in /.) continue ;; /*) ;; *) continue ;; esac
-	if [ -d "$f" ] && [ ! -L "$f" ]; then
-		mkdir -p "$root$f"
-	elif [ -e "$f" ] || [ -L "$f" ]; then
-		mkdir -p "$root$(dirname "$f")"
-		cp -a "$f" "$root$f"
-	fi
-done
+	case $f in /.) ;; /*) if [ -e "$f" ] || [ -L "$f" ]; then echo "${f#/}"; fi ;; esac
+done >"$work/paths"
+tar -C / --no-recursion -cf - -T "$work/paths" | tar -C "$root" -xpf -
 for field in Package Source Architecture Maintainer Installed-Size Pre-Depends Depends Recommends Suggests Conflicts Breaks Replaces Provides Section Priority Homepage; do
 	v=$(dpkg-query -W -f="\${$field}" "$pkg")
 	[ -z "$v" ] || printf '%s: %s\n' "$field" "$v"
@@ -118,17 +115,47 @@ func paragraph(deb string) (string, error) {
 }
 
 // Serve serves dir over HTTP on addr (a port is chosen) until the test
-// ends and returns the repository's URL.
+// ends and returns the repository's URL. A host adds a package by
+// uploading it: PUT URL/NAME.deb (curl -fsST FILE URL); Write indexes it.
 func Serve(t *testing.T, dir, addr string) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", net.JoinHostPort(addr, "0"))
 	if err != nil {
 		t.Fatalf("serving the repository on %s: %v", addr, err)
 	}
-	srv := &http.Server{Handler: http.FileServer(http.Dir(dir)), ReadHeaderTimeout: 10 * time.Second}
+	files := http.FileServer(http.Dir(dir))
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPut {
+			files.ServeHTTP(w, r)
+			return
+		}
+		name := strings.TrimPrefix(r.URL.Path, "/")
+		if !strings.HasSuffix(name, ".deb") || name != filepath.Base(name) || strings.HasPrefix(name, ".") {
+			http.Error(w, "only NAME.deb at the top", http.StatusBadRequest)
+			return
+		}
+		if err := upload(filepath.Join(dir, name), r.Body); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+	})
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 	return "http://" + ln.Addr().String() + "/"
+}
+
+func upload(path string, body io.Reader) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // Sources is the deb822 source of the flat repository at url, trusted

@@ -1,6 +1,7 @@
 package aptrepo
 
 import (
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,7 +27,10 @@ func TestRebuildServeInstallable(t *testing.T) {
 	version := string(old) + "+fm1"
 	dir := t.TempDir()
 	repo := filepath.Join(dir, "repo")
-	deb := filepath.Join(repo, pkg+"_"+version+"_all.deb")
+	if err := os.Mkdir(repo, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	deb := filepath.Join(dir, "built", pkg+"_"+version+"_all.deb")
 	out, err := exec.Command("sh", "-c", RebuildScript, "rebuild", pkg, version, deb).CombinedOutput()
 	if err != nil {
 		t.Fatalf("rebuild: %v: %s", err, out)
@@ -45,6 +49,24 @@ func TestRebuildServeInstallable(t *testing.T) {
 	if err != nil || !strings.Contains(string(list), "./etc/protocols") {
 		t.Errorf("contents (%v):\n%s", err, list)
 	}
+	// Uploaded as a host does (curl -T), indexed, served.
+	url := Serve(t, repo, "127.0.0.1")
+	for name, want := range map[string]int{filepath.Base(deb): http.StatusCreated, "../evil.deb": http.StatusBadRequest, "notes.txt": http.StatusBadRequest} {
+		f, err := os.Open(deb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, _ := http.NewRequest(http.MethodPut, url+name, f)
+		res, err := http.DefaultClient.Do(req)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Errorf("PUT %s: %s, want %d", name, res.Status, want)
+		}
+	}
 	if err := Write(repo); err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +77,6 @@ func TestRebuildServeInstallable(t *testing.T) {
 		}
 	}
 
-	url := Serve(t, repo, "127.0.0.1")
 	etc := filepath.Join(dir, "etc")
 	for _, d := range []string{"etc/sources.list.d", "etc/preferences.d", "lists/partial", "cache/archives/partial"} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
