@@ -44,6 +44,8 @@ const (
 	upgradeNet        = "10.183."
 	// upgradeStream is 2025.1 with the rebuilt rabbitmq-server.
 	upgradeStream = "2025.1-upgrade-test"
+	// upgradeSources is where the members find the rebuilt package.
+	upgradeSources = "/etc/apt/sources.list.d/fundament-upgrade-test.sources"
 )
 
 // probeScript runs on a member until the file argv[3] exists: per member
@@ -85,6 +87,7 @@ def state(name, addr):
     every(sample)
 def probe(name, addr):
     c = {}
+    n = [0]
     def once(t):
         err = ""
         ok = False
@@ -93,9 +96,21 @@ def probe(name, addr):
                 conn = kombu.Connection("amqp://nova:%s@%s:5672/nova" % (pw, addr), connect_timeout=2)
                 conn.connect()
                 ch = conn.channel()
-                q = kombu.Queue("fundament-upgrade-" + name, durable=True, channel=ch,
+                # A new queue per connection: client-local puts its leader
+                # on this member, also after the member's restart (a
+                # queue's leader stays where a restart moved it, and a
+                # restart of that other member would fail this probe).
+                n[0] += 1
+                q = kombu.Queue("fundament-upgrade-%s-%d" % (name, n[0]), durable=True, channel=ch,
                     queue_arguments={"x-queue-type": "quorum", "x-queue-leader-locator": "client-local"})
                 q.declare()
+                if n[0] > 1:
+                    try:  # on a channel of its own: an error closes it
+                        d = conn.channel()
+                        d.queue_delete("fundament-upgrade-%s-%d" % (name, n[0] - 1))
+                        d.close()
+                    except Exception:
+                        pass
                 c.update(conn=conn, q=q, producer=kombu.Producer(ch))
             body = "%s %.3f" % (name, t)
             c["producer"].publish(body, routing_key=c["q"].name)
@@ -183,6 +198,24 @@ func actionWindows(t *testing.T, out string) map[string]window {
 	return ws
 }
 
+// gatesPassed reads apply -o json's events: per host, when the health
+// gate of the rolling group after its batch passed (the group's checks:
+// the cluster's status on its members).
+func gatesPassed(out, group string) map[string]time.Time {
+	gs := map[string]time.Time{}
+	for _, line := range strings.Split(out, "\n") {
+		var e engine.Event
+		if json.Unmarshal([]byte(line), &e) != nil || e.Type != engine.EventGatePassed ||
+			e.Resource != "group:"+group || e.Op != string(engine.GateAfter) {
+			continue
+		}
+		for _, h := range strings.Split(e.Host, ",") {
+			gs[h] = e.Time
+		}
+	}
+	return gs
+}
+
 func TestLabRabbitMQUpgrade(t *testing.T) {
 	l := &rabbitLab{labtest.New(t, labtest.Config{Prefix: upgradePrefix, Net: upgradeNet, CloudName: "upgradetest",
 		Secrets: true, Components: "rabbitmq"})}
@@ -222,10 +255,15 @@ func TestLabRabbitMQUpgrade(t *testing.T) {
 		}, "rabbitmq", "rabbitmq")
 	})
 
-	// Every member's source of the new version.
-	for _, h := range members {
-		l.in(h, `printf '%s' "$S" >/etc/apt/sources.list.d/fundament-upgrade-test.sources`, "S="+aptrepo.Sources(url))
-	}
+	// Every member's source of the new version, and its list (that
+	// source's alone: the lab reaches no Debian mirror, and apt-get
+	// update of every source waits minutes for each to time out).
+	l.timed("apt source", func() {
+		for _, h := range members {
+			l.in(h, `printf '%s' "$S" >`+upgradeSources+` && apt-get update -qq -o Dir::Etc::SourceList=`+upgradeSources+
+				` -o Dir::Etc::SourceParts=- -o APT::Get::List-Cleanup=0`, "S="+aptrepo.Sources(url))
+		}
+	})
 	// The stream that pins it, named by the lab copy's cloud.yaml.
 	s, ok := release.Lookup(c.Spec.Release)
 	if !ok {
@@ -354,6 +392,18 @@ func TestLabRabbitMQUpgrade(t *testing.T) {
 		prev = svc
 		restarts[h] = svc
 	}
+	// Between a member's restart and the next member's package, the
+	// group's gate saw the member healthy.
+	gates := gatesPassed(applyOut, "rabbitmq")
+	for i, h := range members[:len(members)-1] {
+		g, next := gates[h], ws[members[i+1]+" package:"+serverPackageName].From
+		if g.IsZero() || g.Before(restarts[h].To) || g.After(next) {
+			t.Errorf("%s: no health gate passed between its restart (ended %s) and %s's package (%s): %v",
+				h, restarts[h].To.Format("15:04:05.000"), members[i+1], next.Format("15:04:05.000"), g)
+			continue
+		}
+		t.Logf("%s: healthy (gate passed) at %s", h, g.Format("15:04:05.000"))
+	}
 
 	// The members' states: never two down at once, each down only during
 	// its own restart by the engine (not while apt ran), and each was down
@@ -398,7 +448,13 @@ func TestLabRabbitMQUpgrade(t *testing.T) {
 		// A probe through a member that restarts fails until its
 		// connection is back (a probe waits up to 5 s for its message).
 		if !restarts[s.Member].has(s.At, 6*time.Second) {
-			t.Errorf("%s: a probe through %s was not answered (%s) outside its restart", s.At.Format("15:04:05.000"), s.Member, s.Detail)
+			var during []string
+			for _, h := range members {
+				if restarts[h].has(s.At, 6*time.Second) {
+					during = append(during, h)
+				}
+			}
+			t.Errorf("%s: a probe through %s was not answered (%s) outside its restart (during the restart of %v)", s.At.Format("15:04:05.000"), s.Member, s.Detail, during)
 		}
 	}
 	t.Logf("%d state samples got no answer within 3 s (a loaded machine)", slow)
