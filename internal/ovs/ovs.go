@@ -7,6 +7,8 @@
 package ovs
 
 import (
+	"slices"
+
 	"github.com/fundament-cloud/fundament/internal/catalog"
 	"github.com/fundament-cloud/fundament/internal/resource"
 )
@@ -35,9 +37,10 @@ type Add func(r resource.Resource, after ...*catalog.Item) *catalog.Item
 type Pin func(name string) (resource.Package, error)
 
 // Userspace declares Open vSwitch with the userspace datapath only (the
-// drop-in, the pinned packages, ovsdb-server, ovs-vswitchd restarted when
-// the drop-in changes, openvswitch-switch) and returns the last item, for
-// what needs Open vSwitch running.
+// drop-in, the pinned packages, ovsdb-server and ovs-vswitchd restarted
+// when their packages change, ovs-vswitchd also when the drop-in does,
+// openvswitch-switch) and returns the last item, for what needs Open
+// vSwitch running.
 func Userspace(pin Pin, add Add) (*catalog.Item, error) {
 	drop := add(resource.File{Path: VswitchdDropIn, Content: []byte(VswitchdNetdev)})
 	var pkgs []*catalog.Item
@@ -48,9 +51,18 @@ func Userspace(pin Pin, add Add) (*catalog.Item, error) {
 		}
 		pkgs = append(pkgs, add(pkg, drop))
 	}
-	ovsdb := add(resource.Service{Unit: "ovsdb-server.service", Enabled: true, Running: true}, pkgs...)
+	// An upgrade restarts nothing by itself: the daemons subscribe to
+	// their packages.
+	var pkgIDs []resource.ID
+	var pkgRefs []catalog.Ref
+	for _, p := range pkgs {
+		pkgIDs = append(pkgIDs, p.Resource.ID())
+		pkgRefs = append(pkgRefs, p.Ref())
+	}
+	ovsdb := add(resource.Service{Unit: "ovsdb-server.service", Enabled: true, Running: true, Subscribes: pkgIDs}, pkgs...)
+	ovsdb.Subscribes = pkgRefs
 	vswitchd := add(resource.Service{Unit: "ovs-vswitchd.service", Enabled: true, Running: true,
-		Subscribes: []resource.ID{drop.Resource.ID()}}, append(pkgs, ovsdb)...)
-	vswitchd.Subscribes = []catalog.Ref{drop.Ref()}
+		Subscribes: append(slices.Clone(pkgIDs), drop.Resource.ID())}, append(pkgs, ovsdb)...)
+	vswitchd.Subscribes = append(slices.Clone(pkgRefs), drop.Ref())
 	return add(resource.Service{Unit: "openvswitch-switch.service", Enabled: true, Running: true}, ovsdb, vswitchd), nil
 }

@@ -8,6 +8,9 @@
 // version in the stream's Debian suite. Streams live in streams/<name>.yaml;
 // the YAML files document where each version came from.
 //
+// A program may add streams of its own at run time (Register): the lab test
+// of a package upgrade pins a rebuilt package that way.
+//
 // The embedded files are parsed strictly (unknown fields are errors) on first
 // use. A malformed embedded manifest is a build defect: the package's tests
 // guarantee it parses, and the accessors panic if it does not.
@@ -81,9 +84,23 @@ func mustLoad() *catalog {
 	return c
 }
 
-// Streams returns the names of all embedded release streams, sorted.
+// registered are streams added at run time (Register), by name.
+var (
+	registeredMu sync.RWMutex
+	registered   = map[string]*Stream{}
+)
+
+// Streams returns the names of all release streams (embedded and
+// registered), sorted.
 func Streams() []string {
-	return slices.Clone(mustLoad().names)
+	names := slices.Clone(mustLoad().names)
+	registeredMu.RLock()
+	for n := range registered {
+		names = append(names, n)
+	}
+	registeredMu.RUnlock()
+	sort.Strings(names)
+	return names
 }
 
 // Lookup returns the stream with the given name. The returned Stream is a
@@ -91,9 +108,34 @@ func Streams() []string {
 func Lookup(name string) (*Stream, bool) {
 	s, ok := mustLoad().streams[name]
 	if !ok {
+		registeredMu.RLock()
+		s, ok = registered[name]
+		registeredMu.RUnlock()
+	}
+	if !ok {
 		return nil, false
 	}
 	return s.clone(), true
+}
+
+// Register adds a stream to those of this process, for a program that
+// needs one the binary does not embed: a test that upgrades a cloud to a
+// rebuilt package (a copy of an embedded stream with one version
+// changed). The stream must be valid, and its name new.
+func Register(s *Stream) error {
+	if err := s.validate(); err != nil {
+		return fmt.Errorf("stream %s: %w", s.Name, err)
+	}
+	if _, ok := mustLoad().streams[s.Name]; ok {
+		return fmt.Errorf("stream %s is embedded already", s.Name)
+	}
+	registeredMu.Lock()
+	defer registeredMu.Unlock()
+	if _, ok := registered[s.Name]; ok {
+		return fmt.Errorf("stream %s is registered already", s.Name)
+	}
+	registered[s.Name] = s.clone()
+	return nil
 }
 
 // Default returns the name of the default release stream.

@@ -268,3 +268,40 @@ func TestLoadFSChecks(t *testing.T) {
 		t.Error("empty catalog accepted")
 	}
 }
+
+// TestRegister: a copy of an embedded stream with one version bumped is
+// found by name and listed; an invalid stream, an embedded name or a
+// second registration are refused, and the caller's copy stays its own.
+func TestRegister(t *testing.T) {
+	s, _ := Lookup("2025.1")
+	s.Name = "2025.1-register-test"
+	c := s.Components["rabbitmq"]
+	c.Packages["rabbitmq-server"] = "4.0.5-6+deb13u2+fm1"
+	if err := Register(s); err != nil {
+		t.Fatal(err)
+	}
+	c.Packages["rabbitmq-server"] = "changed after registering"
+	got, ok := Lookup(s.Name)
+	if v, _ := got.PackageVersion("rabbitmq-server"); !ok || v != "4.0.5-6+deb13u2+fm1" {
+		t.Errorf("registered stream: %v, rabbitmq-server %q", ok, v)
+	}
+	if !slices.Contains(Streams(), s.Name) || !slices.IsSorted(Streams()) {
+		t.Errorf("Streams() = %v", Streams())
+	}
+	if err := Register(got); err == nil || !strings.Contains(err.Error(), "registered already") {
+		t.Errorf("second registration: %v", err)
+	}
+	embedded, _ := Lookup("2025.1")
+	if err := Register(embedded); err == nil || !strings.Contains(err.Error(), "embedded already") {
+		t.Errorf("an embedded name: %v", err)
+	}
+	bad, _ := Lookup("2025.1")
+	bad.Name = "2025.1-bad"
+	bad.Components["rabbitmq"].Packages["rabbitmq-server"] = "not a version"
+	if err := Register(bad); err == nil || !strings.Contains(err.Error(), "not a Debian version") {
+		t.Errorf("an invalid stream: %v", err)
+	}
+	if _, ok := Lookup("2025.1-bad"); ok {
+		t.Error("the invalid stream was registered")
+	}
+}

@@ -102,6 +102,9 @@ func (p Package) Plan(observed State) Change {
 	return planPresence(p.Desired(), observed, nil, p.Absent)
 }
 
+// Apply installs or upgrades with InstallScript (no service starts or
+// restarts by itself); a removal lets the package's scripts stop its
+// service, which goes with it.
 func (p Package) Apply(c Change) (string, []byte) {
 	if c.Op == OpDelete || p.Absent {
 		return "set -e\nexport DEBIAN_FRONTEND=noninteractive\n" +
@@ -117,6 +120,11 @@ func (p Package) Apply(c Change) (string, []byte) {
 // version. When apt cannot install (an unknown package or version: the
 // package lists are missing or stale) it updates the lists and tries
 // once more, so the script is also safe to repeat after a failure.
+//
+// No maintainer script starts, stops or restarts a service meanwhile
+// (see denyServiceActions): which services run, and when a clustered one
+// restarts, is the engine's business, through the service resources
+// subscribed to their packages and their rolling groups' gates.
 func InstallScript(pkgs []Package) string {
 	var args []string
 	pinned := false
@@ -141,8 +149,39 @@ func InstallScript(pkgs []Package) string {
 	list := strings.Join(args, " ")
 	return "set -e\n" +
 		"export DEBIAN_FRONTEND=noninteractive UCF_FORCE_CONFFOLD=1\n" +
+		denyServiceActions() +
 		"if ! apt-get install " + opts + " " + list + "; then\n" +
 		"\tapt-get update -o DPkg::Lock::Timeout=600\n" +
 		"\tapt-get install " + opts + " " + list + "\n" +
 		"fi\n"
+}
+
+// policyRCD is where invoke-rc.d and deb-systemd-invoke, which maintainer
+// scripts call to start, stop and restart services, ask the local policy
+// first (exit 101: not allowed). A variable for the tests.
+var policyRCD = "/usr/sbin/policy-rc.d"
+
+// policyMark is the line that makes a policy-rc.d Fundament's own.
+const policyMark = "# fundament: no service actions while Fundament runs apt"
+
+// denyServiceActions installs a policy-rc.d that denies every action
+// until the script exits, however it exits (success, failure, a
+// terminating signal). A policy-rc.d of the host's own (an image build's,
+// an operator's) is set aside and put back; one of Fundament's that a
+// killed run left is replaced and removed. Only SIGKILL of the script
+// leaves the policy in place until the next install removes it.
+func denyServiceActions() string {
+	p := Quote(policyRCD)
+	saved := Quote(policyRCD + ".fundament-saved")
+	return "_fm_policy_restore() {\n" +
+		"\tif [ -e " + saved + " ]; then mv -f " + saved + " " + p + "; else rm -f " + p + "; fi\n" +
+		"}\n" +
+		"if [ -e " + p + " ] && ! grep -qxF " + Quote(policyMark) + " " + p + "; then\n" +
+		"\tmv -f " + p + " " + saved + "\n" +
+		"fi\n" +
+		"trap _fm_policy_restore EXIT\n" +
+		"trap 'exit 129' HUP\ntrap 'exit 130' INT\ntrap 'exit 143' TERM\n" +
+		"printf '#!/bin/sh\\n%s\\n# Services start and restart through the engine, not apt.\\nexit 101\\n' " + Quote(policyMark) + " >" + p + ".tmp\n" +
+		"chmod 0755 " + p + ".tmp\n" +
+		"mv -f " + p + ".tmp " + p + "\n"
 }

@@ -173,6 +173,12 @@ func hostItems(in *catalog.Input, set *model.CustomSet, host string, base []reso
 			svc.Subscribes = append(svc.Subscribes, id)
 			it.Subscribes = append(it.Subscribes, catalog.Ref{Host: host, ID: id})
 		}
+		// Installing or upgrading a package starts and restarts nothing
+		// by itself: a change of the set's packages restarts its services.
+		for _, p := range packages {
+			svc.Subscribes = append(svc.Subscribes, p.ID)
+			it.Subscribes = append(it.Subscribes, p)
+		}
 		it.After = withoutRefs(it.After, it.Subscribes)
 		it.Resource = svc
 		items = append(items, it)

@@ -78,7 +78,9 @@ func TestCustomSetCompiles(t *testing.T) {
 		t.Errorf("secret file %+v", f)
 	}
 	svc, _ := cat.Get(catalog.Ref{Host: "a", ID: resource.ID{Kind: resource.KindService, Name: "agent.service"}})
-	if len(svc.Subscribes) != 1 || svc.Subscribes[0].ID.Name != "/etc/agent/agent.conf" {
+	// restart_on, and the set's packages: an upgrade restarts nothing by
+	// itself.
+	if len(svc.Subscribes) != 2 || svc.Subscribes[0].ID.Name != "/etc/agent/agent.conf" || svc.Subscribes[1].ID != (resource.ID{Kind: resource.KindPackage, Name: "curl"}) {
 		t.Errorf("service subscribes %v", svc.Subscribes)
 	}
 }

@@ -89,8 +89,8 @@ func switchItems(in *catalog.Input, sw *rfabric.Switch) ([]*catalog.Item, error)
 	conf := add(&items, resource.File{Path: "/etc/frr/frr.conf", Content: []byte(frr.Config(sw)), Mode: "0640", Owner: "frr", Group: "frr"}, frrPkg)
 	daemons := add(&items, resource.File{Path: "/etc/frr/daemons", Content: []byte(frr.Daemons()), Mode: "0640", Owner: "frr", Group: "frr"}, frrPkg)
 	svc := add(&items, resource.Service{Unit: "frr.service", Enabled: true, Running: true,
-		Subscribes: []resource.ID{conf.Resource.ID(), daemons.Resource.ID()}}, applySysctl, reload)
-	svc.Subscribes = []catalog.Ref{conf.Ref(), daemons.Ref()}
+		Subscribes: []resource.ID{frrPkg.Resource.ID(), conf.Resource.ID(), daemons.Resource.ID()}}, applySysctl, reload)
+	svc.Subscribes = []catalog.Ref{frrPkg.Ref(), conf.Ref(), daemons.Ref()}
 	return items, nil
 }
 

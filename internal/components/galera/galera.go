@@ -101,9 +101,16 @@ type builder struct {
 
 // member declares the k-th member of the decision's order:
 //
-//	packages -> configuration -> galera/cluster (bootstrap, join or
-//	blocked; a joiner after the member before it and the SST account)
-//	-> [the first: galera/sst-user] -> mariadb.service (rolling group)
+//	packages (rolling group) -> configuration -> galera/cluster
+//	(bootstrap, join or blocked; a joiner after the member before it and
+//	the SST account) -> [the first: galera/sst-user] -> mariadb.service
+//	(rolling group)
+//
+// Installing the packages starts no server (resource.InstallScript): the
+// cluster step starts it, with Fundament's configuration. An upgrade is
+// the rolling group's: a member's packages change only while the other
+// members are healthy, and the server restarts on the new version
+// (subscribed to its packages) before the next member's turn.
 func (b *builder) member(in *catalog.Input, k int, sstPassword string) error {
 	host := b.d.Order[k]
 	i := slices.IndexFunc(b.ms, func(m member) bool { return m.Host == host })
@@ -116,6 +123,7 @@ func (b *builder) member(in *catalog.Input, k int, sstPassword string) error {
 		it := b.add(host, pkg)
 		// The member's addresses exist before the server binds them.
 		it.After = append(it.After, hostnet.Ready(host))
+		it.Group = group
 		pkgs = append(pkgs, it)
 	}
 	conf := b.add(host, resource.File{Path: configPath, Content: []byte(renderConfig(b.c, b.ms, i, sstPassword)),
@@ -140,18 +148,20 @@ func (b *builder) member(in *catalog.Input, k int, sstPassword string) error {
 		// the donors have the SST account.
 		cluster.After = append(cluster.After, b.clusters[b.d.Order[k-1]].Ref(), b.sstUser.Ref())
 	}
-	// A configuration change restarts a serving member, one at a time.
-	// Without a primary component nothing serves: the cluster steps start
-	// every member with the configuration as it is, and a restart would
-	// only interrupt a member waiting for its peers.
+	// A configuration or package change restarts a serving member, one
+	// at a time. Without a primary component nothing serves: the cluster
+	// steps start every member with the configuration and packages as
+	// they are, and a restart would only interrupt a member waiting for
+	// its peers.
 	svc := resource.Service{Unit: unit, Enabled: true, Running: true}
+	it := b.add(host, nil, cluster)
 	if b.d.Mode == running {
-		svc.Subscribes = []resource.ID{conf.Resource.ID()}
+		for _, s := range append(pkgs, conf) {
+			svc.Subscribes = append(svc.Subscribes, s.Resource.ID())
+			it.Subscribes = append(it.Subscribes, s.Ref())
+		}
 	}
-	it := b.add(host, svc, cluster)
-	if b.d.Mode == running {
-		it.Subscribes = []catalog.Ref{conf.Ref()}
-	}
+	it.Resource = svc
 	it.Group = group
 	return nil
 }

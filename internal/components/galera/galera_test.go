@@ -203,6 +203,15 @@ func TestClusterSteps(t *testing.T) {
 				if !slices.Contains(svc.After, it.Ref()) {
 					t.Errorf("%s: %s starts before the cluster step", h, unit)
 				}
+				// Packages change inside the rolling group; a serving
+				// member restarts on the new version.
+				for _, p := range packages {
+					pkg := item(t, cat, h, resource.KindPackage, p)
+					if pkg.Group != group || slices.Contains(svc.Subscribes, pkg.Ref()) != tc.subscribe ||
+						slices.Contains(svc.Resource.(resource.Service).Subscribes, pkg.Resource.ID()) != tc.subscribe {
+						t.Errorf("%s: %s in group %q, %s subscribed: %v", h, p, pkg.Group, unit, svc.Subscribes)
+					}
+				}
 			}
 			// The databases, on the first member, after it joined.
 			db := item(t, cat, "ctl-1", resource.KindCommand, "galera/database-demo")

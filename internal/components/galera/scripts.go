@@ -109,9 +109,9 @@ func comment(text string) string {
 // joinScript brings a member into the primary component that runs
 // elsewhere: a member that is starting gets time to finish (it may be
 // receiving a state transfer, or restoring the cluster with its peers);
-// a server outside the primary component (standalone since the package
-// was installed, or cut off) is stopped; then mariadb.service starts and
-// Galera joins the cluster (IST, or an SST from a donor).
+// a server outside the primary component (started standalone before
+// Fundament configured it, or cut off) is stopped; then mariadb.service
+// starts and Galera joins the cluster (IST, or an SST from a donor).
 func joinScript(host string) string {
 	return "set -u\n" + helpers + `if primary; then
 	echo "fundament: ` + host + ` is in the primary component already"

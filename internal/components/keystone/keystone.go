@@ -56,8 +56,9 @@ const (
 //go:embed helper.py
 var helper string
 
-// packages on every Keystone host: Keystone, and the openstack client
-// operators run there with the admin's clouds.yaml.
+// packages on every Keystone host: Keystone (first: its upgrade restarts
+// the service), and the openstack client operators run there with the
+// admin's clouds.yaml.
 var packages = []string{"keystone", "python3-openstackclient"}
 
 // Enabled says whether the cloud runs Keystone.
@@ -290,7 +291,9 @@ func (b *builder) prepare(host string, addr netip.Addr) (hostItems, error) {
 	drop := b.add(host, resource.File{Path: dropInPath, Content: []byte(dropIn())}, pkgs...)
 	help := b.add(host, resource.File{Path: helperPath, Content: []byte(helper), Mode: "0755"}, pkgs...)
 	hi.prepared = append(hi.prepared, confItem, uwsgi, drop, help)
-	hi.restarts = []*catalog.Item{confItem, uwsgi, drop}
+	// An upgrade restarts nothing by itself: the service subscribes to its
+	// package too.
+	hi.restarts = []*catalog.Item{pkgs[0], confItem, uwsgi, drop}
 
 	// The admin's clouds.yaml for the openstack client (and the health
 	// check) on the host, with the public endpoint's CA.

@@ -263,7 +263,7 @@ func TestOneTimeStepsAndOrder(t *testing.T) {
 			subs = append(subs, r.ID.Name)
 		}
 		sort.Strings(subs)
-		want := []string{confPath, uwsgiPath, dropInPath}
+		want := []string{confPath, uwsgiPath, dropInPath, "keystone"}
 		sort.Strings(want)
 		if !slices.Equal(subs, want) {
 			t.Errorf("%s keystone.service restarts on %v, want %v", h, subs, want)

@@ -105,9 +105,10 @@ func memberItems(in *catalog.Input, t *topology, i int, pem []byte, password str
 		configured = append(configured, cert)
 	}
 	haproxy := add(resource.Service{Unit: "haproxy.service", Enabled: true, Running: true,
-		Subscribes: []resource.ID{env.Resource.ID()}}, configured...)
-	// The password is in haproxy's environment, which only a restart renews.
-	haproxy.Subscribes = []catalog.Ref{env.Ref()}
+		Subscribes: []resource.ID{pkg["haproxy"].Resource.ID(), env.Resource.ID()}}, configured...)
+	// The password is in haproxy's environment, which only a restart
+	// renews; an upgrade restarts nothing by itself.
+	haproxy.Subscribes = []catalog.Ref{pkg["haproxy"].Ref(), env.Ref()}
 	haproxy.After = append(haproxy.After, hostnet.Ready(m.Host))
 	haproxy.Group = group
 	// Debian's reload checks the configuration first (haproxy -c), then the
@@ -120,7 +121,9 @@ func memberItems(in *catalog.Input, t *topology, i int, pem []byte, password str
 	reload.Group = group
 
 	kconf := add(resource.File{Path: keepalivedConf, Content: []byte(keepalivedConfig(t, i))}, pkg["keepalived"])
-	keepalived := add(resource.Service{Unit: "keepalived.service", Enabled: true, Running: true}, pkg["keepalived"], kconf, haproxy, reload)
+	keepalived := add(resource.Service{Unit: "keepalived.service", Enabled: true, Running: true,
+		Subscribes: []resource.ID{pkg["keepalived"].Resource.ID()}}, kconf, haproxy, reload)
+	keepalived.Subscribes = []catalog.Ref{pkg["keepalived"].Ref()}
 	keepalived.After = append(keepalived.After, hostnet.Ready(m.Host))
 	keepalived.Group = group
 	// A reload (SIGHUP) keeps the instances' states: the virtual IPs stay.

@@ -108,12 +108,12 @@ func (Component) Items(in *catalog.Input) ([]*catalog.Item, []*catalog.Group, er
 		pkg := add(pinned)
 		conf := add(resource.File{Path: confPath, Content: []byte(memcachedConf(inst, c.Services.Memcached.MemoryMB))}, pkg)
 		drop := add(resource.File{Path: dropIn, Content: []byte(restartDropIn)}, pkg)
-		// Subscribed: where installing the package starts memcached with
-		// Debian's files, the plan's start becomes a restart.
+		// A changed file or package (an upgrade: installing starts and
+		// restarts nothing) restarts memcached.
 		svc := resource.Service{Unit: unit, Enabled: true, Running: true,
-			Subscribes: []resource.ID{conf.Resource.ID(), drop.Resource.ID()}}
+			Subscribes: []resource.ID{pkg.Resource.ID(), conf.Resource.ID(), drop.Resource.ID()}}
 		it := add(svc, pkg, conf, drop)
-		it.Subscribes = []catalog.Ref{conf.Ref(), drop.Ref()}
+		it.Subscribes = []catalog.Ref{pkg.Ref(), conf.Ref(), drop.Ref()}
 		it.After = append(it.After, hostnet.Ready(h))
 		it.Group = group
 		g.Hosts = append(g.Hosts, h)

@@ -62,16 +62,15 @@ func TestItems(t *testing.T) {
 			t.Fatalf("%s has no memcached", h)
 		}
 		s := svc.Resource.(resource.Service)
-		if !s.Enabled || !s.Running || svc.Group != group || len(s.Subscribes) != 2 || !slices.Contains(svc.After, hostnet.Ready(h)) {
+		if !s.Enabled || !s.Running || svc.Group != group || len(s.Subscribes) != 3 || !slices.Contains(svc.After, hostnet.Ready(h)) {
 			t.Errorf("%s: %+v %+v", h, svc, s)
 		}
-		// A memcached the package's installation started with Debian's
-		// files restarts with Fundament's: the service subscribes to them
-		// (the plan then marks its start Restart).
-		for _, path := range []string{confPath, dropIn} {
-			ref := catalog.Ref{Host: h, ID: resource.File{Path: path}.ID()}
+		// A changed file or an upgrade (which restarts nothing by
+		// itself) restarts memcached: the service subscribes to them.
+		for _, id := range []resource.ID{resource.File{Path: confPath}.ID(), resource.File{Path: dropIn}.ID(), resource.Package{Name: pkgName}.ID()} {
+			ref := catalog.Ref{Host: h, ID: id}
 			if !slices.Contains(svc.Subscribes, ref) || !slices.Contains(s.Subscribes, ref.ID) {
-				t.Errorf("%s: memcached does not restart when %s changes", h, path)
+				t.Errorf("%s: memcached does not restart when %s changes", h, id)
 			}
 		}
 		conf := content(t, cat, h, confPath)

@@ -18,18 +18,23 @@ var centralPackages = []string{"openvswitch-common", "ovn-common", "ovn-central"
 
 // central declares the i-th member's databases and ovn-northd:
 //
-//	packages -> /etc/default/ovn-central -> a bootstrap command per
-//	database (create or join the cluster, once) -> ovn-northd ->
-//	the database units (rolling group ovn-central)
+//	packages (rolling group ovn-central) -> /etc/default/ovn-central ->
+//	a bootstrap command per database (create or join the cluster, once)
+//	-> ovn-northd -> the database units (rolling group ovn-central)
 //
-// Installing ovn-central starts Debian's units with standalone databases
-// (on servers; the lab's image has the package already): the file is
-// written after the package, so that those never try to join a cluster,
-// and the bootstrap sets their standalone files aside. The database
-// units come last on the host: the engine runs a host's actions in order,
-// and a member's unit waits for the rolling group's gate, which waits for
-// every member to have joined; northd comes before them for the same
-// reason (the gate wants one active northd and its standbys).
+// Installing ovn-central starts nothing (resource.InstallScript): the
+// bootstrap starts the databases once /etc/default/ovn-central makes them
+// cluster members (a standalone database that an older installation
+// started is set aside). On a member that serves, an upgrade is the
+// rolling group's: its packages change only while the other members are
+// healthy, then its northd and databases restart on the new version
+// (subscribed to the packages) before the next member's turn; a member
+// being set up installs them outside the group (see joinedMembers).
+// The database units come last
+// on the host: the engine runs a host's actions in order, and a member's
+// unit waits for the rolling group's gate, which waits for every member
+// to have joined; northd comes before them for the same reason (the gate
+// wants one active northd and its standbys).
 func (b *builder) central(i int) error {
 	t := b.t
 	m := t.Members[i]
@@ -40,6 +45,11 @@ func (b *builder) central(i int) error {
 	pkgs, err := b.pkgs(m.Host, "ovn", names)
 	if err != nil {
 		return err
+	}
+	if b.joined[m.Host] {
+		for _, p := range pkgs {
+			p.Group = centralGroup
+		}
 	}
 	conf := b.add(m.Host, "ovn", resource.File{Path: centralDefaults, Content: []byte(centralConf(t, i))}, pkgs...)
 	var boots []*catalog.Item
@@ -53,10 +63,11 @@ func (b *builder) central(i int) error {
 		boots = append(boots, boot)
 	}
 	prepared := append(append(pkgs, conf), boots...)
-	northd := b.service(m.Host, "ovn", "ovn-northd.service", []*catalog.Item{conf}, prepared...)
+	restartOn := append(append([]*catalog.Item(nil), pkgs...), conf)
+	northd := b.service(m.Host, "ovn", "ovn-northd.service", restartOn, prepared...)
 	umbrella := b.service(m.Host, "ovn", "ovn-central.service", nil, northd)
 	for _, db := range databases {
-		svc := b.service(m.Host, "ovn", db.Unit, []*catalog.Item{conf}, prepared...)
+		svc := b.service(m.Host, "ovn", db.Unit, restartOn, prepared...)
 		svc.After = append(svc.After, northd.Ref(), umbrella.Ref())
 		svc.Group = centralGroup
 	}
@@ -106,8 +117,8 @@ func centralConf(t *topology, i int) string {
 // holds as soon as the member has a clustered database file, so a member
 // of the cluster is never created or joined again.
 //
-// A standalone database (Debian's units start one when the package is
-// installed) is set aside first. The first member creates the cluster,
+// A standalone database (Debian's units started one where an older
+// installation let the package start them) is set aside first. The first member creates the cluster,
 // unless another member already answers (the cluster exists: the first
 // member lost its file), in which case it joins like the others. The
 // others join only once some member says it is the leader, and wait for

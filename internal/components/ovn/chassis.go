@@ -39,9 +39,12 @@ const vswitchdNetdev = ovs.VswitchdNetdev
 //	ovs-vswitchd, openvswitch-switch -> br-phy (netdev) ->
 //	external_ids -> ovn-controller, ovn-host
 //
-// The files come before the packages, whose scripts start the daemons
-// on servers: so ovsdb-server takes the chassis' own system-id from the
-// start, and ovs-vswitchd starts without the kernel module.
+// The files come before the packages, so that whatever starts the
+// daemons first (the service resources: installing the packages starts
+// nothing), ovsdb-server takes the chassis' own system-id from the start
+// and ovs-vswitchd starts without the kernel module. An upgrade of a
+// package restarts the daemons it carries (Open vSwitch's, or
+// ovn-controller, which Debian's ovn-host tells to exit on an upgrade).
 func (b *builder) chassis(ch chassis) error {
 	h := chassisComponent
 	sysID := b.add(ch.Host, h, resource.File{Path: systemIDFile, Content: []byte(ch.Host + "\n")})
@@ -53,7 +56,7 @@ func (b *builder) chassis(ch chassis) error {
 		}
 		ids := b.add(ch.Host, h, externalIDsCommand(b.t, ch), pkgs...)
 		ids.After = append(ids.After, hostnet.Ready(ch.Host))
-		controller := b.controller(ch, ids)
+		controller := b.controller(ch, ids, pkgs)
 		b.service(ch.Host, h, "ovn-host.service", nil, controller)
 		return nil
 	}
@@ -75,15 +78,23 @@ func (b *builder) chassis(ch chassis) error {
 			}
 		}
 	}
-	ovsdb := b.service(ch.Host, h, "ovsdb-server.service", nil, pkgs...)
-	vswitchd := b.service(ch.Host, h, "ovs-vswitchd.service", []*catalog.Item{drop}, append(pkgs, ovsdb)...)
+	var ovsPkgs, ovnPkgs []*catalog.Item
+	for _, p := range pkgs {
+		if strings.HasPrefix(p.Resource.ID().Name, "openvswitch-") {
+			ovsPkgs = append(ovsPkgs, p)
+		} else {
+			ovnPkgs = append(ovnPkgs, p)
+		}
+	}
+	ovsdb := b.service(ch.Host, h, "ovsdb-server.service", ovsPkgs, pkgs...)
+	vswitchd := b.service(ch.Host, h, "ovs-vswitchd.service", append([]*catalog.Item{drop}, ovsPkgs...), append(pkgs, ovsdb)...)
 	ovs := b.service(ch.Host, h, "openvswitch-switch.service", nil, ovsdb, vswitchd)
 	last := ovs
 	if ch.BrPhy {
 		last = b.add(ch.Host, h, brPhyCommand(ch.Iface), ovs)
 	}
 	ids := b.add(ch.Host, h, externalIDsCommand(b.t, ch), last)
-	controller := b.controller(ch, ids)
+	controller := b.controller(ch, ids, ovnPkgs)
 	b.service(ch.Host, h, "ovn-host.service", nil, controller)
 	return nil
 }
@@ -101,11 +112,12 @@ RestartSec=2s
 
 // controller declares ovn-controller: after the chassis' external_ids,
 // with its restart drop-in, and after the southbound cluster exists on
-// its first member (another host), so that it starts against a database.
-func (b *builder) controller(ch chassis, ids *catalog.Item) *catalog.Item {
+// its first member (another host), so that it starts against a database;
+// restarted when its drop-in or one of its packages (pkgs) changes.
+func (b *builder) controller(ch chassis, ids *catalog.Item, pkgs []*catalog.Item) *catalog.Item {
 	drop := b.add(ch.Host, chassisComponent, resource.File{Path: "/etc/systemd/system/ovn-controller.service.d/fundament-restart.conf",
 		Content: []byte(controllerRestart)})
-	controller := b.service(ch.Host, chassisComponent, "ovn-controller.service", []*catalog.Item{drop}, ids)
+	controller := b.service(ch.Host, chassisComponent, "ovn-controller.service", append([]*catalog.Item{drop}, pkgs...), ids)
 	if len(b.t.Members) > 0 {
 		controller.After = append(controller.After, catalog.Ref{Host: b.t.Members[0].Host,
 			ID: resource.Command{Name: "ovn/sb-cluster"}.ID()})

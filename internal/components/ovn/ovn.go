@@ -29,7 +29,8 @@ func (Component) Items(in *catalog.Input) ([]*catalog.Item, []*catalog.Group, er
 	if err != nil {
 		return nil, nil, err
 	}
-	b := &builder{t: t, in: in, packages: map[string]map[string]*catalog.Item{}}
+	b := &builder{t: t, in: in, packages: map[string]map[string]*catalog.Item{},
+		joined: joinedMembers(in.Probe, t.memberHosts())}
 	for i := range t.Members {
 		if err := b.central(i); err != nil {
 			return nil, nil, err
@@ -59,6 +60,8 @@ type builder struct {
 	// packages are declared once per host, whichever part needs them
 	// first (a network host that is also central needs ovn-common twice).
 	packages map[string]map[string]*catalog.Item
+	// joined: the central member serves (see joinedMembers).
+	joined map[string]bool
 }
 
 func (b *builder) add(host, component string, r resource.Resource, after ...*catalog.Item) *catalog.Item {

@@ -7,6 +7,7 @@ package ovn
 
 import (
 	"fmt"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -108,9 +109,65 @@ func TestOrder(t *testing.T) {
 	}
 	for _, it := range cat.Items {
 		in := it.Group == centralGroup
-		db := it.Resource.ID().Kind == resource.KindService && strings.HasPrefix(it.Resource.ID().Name, "ovn-ovsdb-server-")
-		if in != db {
-			t.Errorf("%s in group %q; only the database units roll", it.Ref(), it.Group)
+		id := it.Resource.ID()
+		db := id.Kind == resource.KindService && strings.HasPrefix(id.Name, "ovn-ovsdb-server-")
+		pkg := id.Kind == resource.KindPackage && it.Component == "ovn"
+		if in != (db || pkg) {
+			t.Errorf("%s in group %q; only the database units and the central packages roll", it.Ref(), it.Group)
+		}
+	}
+	// A package change restarts northd and the databases.
+	for _, h := range g.Hosts {
+		for _, unit := range []string{"ovn-northd.service", nbDB.Unit, sbDB.Unit} {
+			svc := item(t, cat, h, resource.KindService, unit)
+			for _, p := range []string{"ovn-common", "ovn-central"} {
+				ref := catalog.Ref{Host: h, ID: resource.ID{Kind: resource.KindPackage, Name: p}}
+				if !slices.Contains(svc.Subscribes, ref) || !slices.Contains(svc.Resource.(resource.Service).Subscribes, ref.ID) {
+					t.Errorf("%s: %s does not restart when %s changes", h, unit, p)
+				}
+			}
+		}
+	}
+	for _, h := range []string{"cmp-1", "ctl-1"} {
+		ctl := item(t, cat, h, resource.KindService, "ovn-controller.service")
+		if !slices.Contains(ctl.Subscribes, catalog.Ref{Host: h, ID: resource.ID{Kind: resource.KindPackage, Name: "ovn-host"}}) {
+			t.Errorf("%s: ovn-controller does not restart when ovn-host changes (its upgrade makes it exit)", h)
+		}
+	}
+}
+
+// TestPackagesGroupedWhereJoined: a member that serves upgrades its
+// packages in the rolling group; one being set up installs them outside,
+// or the group's first gate (a majority of members in the clusters) would
+// wait for the set-up it holds back.
+func TestPackagesGroupedWhereJoined(t *testing.T) {
+	probe := func(host, script string) (string, error) {
+		if script != joinedScript {
+			t.Fatalf("unexpected probe on %s:\n%s", host, script)
+		}
+		switch host {
+		case "ctl-1":
+			return "joined\n", nil
+		case "ctl-2":
+			return "", nil // no clustered database: being set up
+		default:
+			return "", fmt.Errorf("%s is unreachable", host)
+		}
+	}
+	cat, err := catalog.Compile(&catalog.Input{Cloud: example.Load(t, "lab"), Probe: probe}, hostnet.Component{}, Component{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for host, want := range map[string]string{"ctl-1": centralGroup, "ctl-2": "", "ctl-3": centralGroup} {
+		for _, p := range []string{"ovn-common", "ovn-central"} {
+			if g := item(t, cat, host, resource.KindPackage, p).Group; g != want {
+				t.Errorf("%s: %s in group %q, want %q", host, p, g, want)
+			}
+		}
+	}
+	for _, script := range []string{joinedScript} {
+		if out, err := exec.Command("/bin/sh", "-n", "-c", script).CombinedOutput(); err != nil {
+			t.Errorf("sh -n: %v: %s", err, out)
 		}
 	}
 }

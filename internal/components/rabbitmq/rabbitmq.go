@@ -6,8 +6,6 @@
 package rabbitmq
 
 import (
-	"strings"
-
 	"github.com/fundament-cloud/fundament/internal/catalog"
 	"github.com/fundament-cloud/fundament/internal/components/hostnet"
 	"github.com/fundament-cloud/fundament/internal/resource"
@@ -76,51 +74,32 @@ func (b *builder) add(host string, r resource.Resource, after ...*catalog.Item) 
 	return it
 }
 
-// prepareCommand stops what the package's installation started (Debian
-// starts rabbitmq-server, and through it epmd.service on every address,
-// with the package's cookie) before Fundament first configures the host.
-// The server alone would be fine (it subscribes to its files, so the
-// plan's start becomes a restart), but epmd.service is not Fundament's:
-// left running, it holds port 4369 on every address and epmd.socket,
-// bound to the internal address, cannot start. Its guard holds once
-// rabbitmq.conf is Fundament's, so it never stops a configured server.
-var prepareCommand = resource.Command{
-	Name: "rabbitmq/prepare",
-	Script: `for unit in ` + serverUnit + ` epmd.service ` + epmdUnit + `; do
-	if systemctl is-active -q "$unit"; then
-		echo "fundament: stopping $unit, which runs before Fundament configured it (started by the package's installation)"
-		systemctl stop "$unit"
-	fi
-done
-`,
-	Guard:      "grep -qsxF " + resource.Quote(strings.TrimSuffix(header, "\n")) + " " + confPath + "\n",
-	Idempotent: true,
-}
-
 // member declares member i:
 //
-//	package -> prepare -> cookie, rabbitmq.conf, rabbitmq-env.conf, epmd.socket's
-//	drop-in -> epmd.socket -> rabbitmq-server (after /etc/hosts and the
-//	host's networks) -> the join (where there is more than one member)
+//	package (rolling group) -> cookie, rabbitmq.conf, rabbitmq-env.conf,
+//	epmd.socket's drop-in -> epmd.socket -> rabbitmq-server (after
+//	/etc/hosts and the host's networks) -> the join (where there is more
+//	than one member)
 //
-// The cookie is written before the server first starts (the package's
-// own, generated at installation, is replaced; where the package started
-// a node already, the restart the changed cookie causes and the join
-// repair that). The server and the join are the rolling group's: a
-// member starts, and joins, only once the one before it is healthy.
+// Installing the package starts nothing (resource.InstallScript), so the
+// server and epmd first start once Fundament configured them: with the
+// cluster's cookie, epmd on the internal address only. The package, the
+// server and the join are the rolling group's: a member is upgraded,
+// restarted (the server subscribes to its package) and joins only once
+// the one before it is healthy, and only while the others are.
 // It returns the items after which the member is in the cluster.
 func (b *builder) member(i int, serverPkg resource.Package, cookie string) []*catalog.Item {
 	m := b.t.Members[i]
 	h := m.Host
 	pkg := b.add(h, serverPkg)
-	prep := b.add(h, prepareCommand, pkg)
+	pkg.Group = group
 	cookieFile := b.add(h, resource.File{Path: cookiePath, Content: []byte(cookie), Mode: "0400",
-		Owner: "rabbitmq", Group: "rabbitmq", Secret: true}, pkg, prep)
-	conf := b.add(h, resource.File{Path: confPath, Content: []byte(rabbitmqConf(b.t, i))}, pkg, prep)
-	env := b.add(h, resource.File{Path: envConfPath, Content: []byte(rabbitmqEnvConf(b.t, i))}, pkg, prep)
-	dropIn := b.add(h, resource.File{Path: epmdDropIn, Content: []byte(epmdSocketConf(b.t, i))}, pkg, prep)
+		Owner: "rabbitmq", Group: "rabbitmq", Secret: true}, pkg)
+	conf := b.add(h, resource.File{Path: confPath, Content: []byte(rabbitmqConf(b.t, i))}, pkg)
+	env := b.add(h, resource.File{Path: envConfPath, Content: []byte(rabbitmqEnvConf(b.t, i))}, pkg)
+	dropIn := b.add(h, resource.File{Path: epmdDropIn, Content: []byte(epmdSocketConf(b.t, i))}, pkg)
 	epmd := b.service(h, epmdUnit, []*catalog.Item{dropIn}, pkg)
-	server := b.service(h, serverUnit, []*catalog.Item{cookieFile, conf, env}, pkg, epmd)
+	server := b.service(h, serverUnit, []*catalog.Item{pkg, cookieFile, conf, env}, pkg, epmd)
 	server.After = append(server.After, hostnet.HostsFile(h), hostnet.Ready(h))
 	server.Group = group
 	if len(b.t.Members) == 1 {

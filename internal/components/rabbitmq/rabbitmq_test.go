@@ -85,9 +85,6 @@ func TestOrderingAndGroup(t *testing.T) {
 	if g := cat.Groups[group]; g == nil || g.BatchSize != 1 || !slices.Equal(g.Hosts, members) {
 		t.Fatalf("rolling group: %+v", g)
 	}
-	if top, _ := newTopology(c); !strings.HasPrefix(rabbitmqConf(top, 0), header) || !strings.Contains(prepareCommand.Guard, confPath) {
-		t.Error("the prepare guard does not recognise Fundament's rabbitmq.conf")
-	}
 	acc := item(t, cat, "ctl-1", accountsID)
 	for _, h := range members {
 		server := item(t, cat, h, serverID)
@@ -103,10 +100,16 @@ func TestOrderingAndGroup(t *testing.T) {
 		if !hasRef(server.Subscribes, catalog.Ref{Host: h, ID: cookieID}) {
 			t.Errorf("%s: a new cookie does not restart the server", h)
 		}
-		prep := catalog.Ref{Host: h, ID: prepareCommand.ID()}
+		// The package is upgraded inside the rolling group, and its
+		// change restarts the server (its installation does not).
+		pkg := item(t, cat, h, resource.Package{Name: serverPackage}.ID())
+		if pkg.Group != group || !hasRef(server.Subscribes, pkg.Ref()) ||
+			!slices.Contains(server.Resource.(resource.Service).Subscribes, pkg.Resource.ID()) {
+			t.Errorf("%s: the package is outside the rolling group or does not restart the server: %+v", h, pkg)
+		}
 		for _, path := range []string{cookiePath, confPath, envConfPath, epmdDropIn} {
-			if f := item(t, cat, h, resource.File{Path: path}.ID()); !hasRef(f.After, prep) {
-				t.Errorf("%s: %s is written before a server the package started is stopped", h, path)
+			if f := item(t, cat, h, resource.File{Path: path}.ID()); !hasRef(f.After, pkg.Ref()) {
+				t.Errorf("%s: %s is written before the package is installed", h, path)
 			}
 		}
 		cookie := item(t, cat, h, cookieID).Resource.(resource.File)
