@@ -165,7 +165,9 @@ func (b *builder) build() error {
 		uwsgi := b.add(h.Name, resource.File{Path: uwsgiPath, Content: []byte(uwsgiConf(b.c, b.addrs[i]))}, pkgs...)
 		drop := b.add(h.Name, resource.File{Path: dropInPath, Content: []byte(dropIn())}, pkgs...)
 		help := b.add(h.Name, resource.File{Path: helperPath, Content: []byte(helper), Mode: "0755"}, pkgs...)
-		per[i] = hostItems{prepared: append(pkgs, conf, uwsgi, drop, help), restarts: []*catalog.Item{conf, uwsgi, drop}}
+		// An upgrade restarts nothing by itself (apt runs under a
+		// policy-rc.d that denies): the service subscribes to its package.
+		per[i] = hostItems{prepared: append(pkgs, conf, uwsgi, drop, help), restarts: append(pkgs, conf, uwsgi, drop)}
 	}
 	first := b.hosts[0].Name
 	sync := b.add(first, b.dbSync(), per[0].prepared...)

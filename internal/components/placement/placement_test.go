@@ -222,7 +222,7 @@ func TestOrder(t *testing.T) {
 			subs = append(subs, r.ID.Name)
 		}
 		sort.Strings(subs)
-		want := []string{confPath, uwsgiPath, dropInPath}
+		want := []string{"placement-api", confPath, uwsgiPath, dropInPath}
 		sort.Strings(want)
 		if !slices.Equal(subs, want) {
 			t.Errorf("%s %s restarts on %v, want %v", h, unit, subs, want)
