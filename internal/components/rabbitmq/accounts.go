@@ -53,6 +53,9 @@ func wantAccounts(t *topology) accounts {
 	a := accounts{
 		Users:       []account{{Name: adminUser, Tags: []string{"administrator"}, PasswordEnv: "RABBITMQ_PASSWORD_ADMIN"}},
 		AbsentUsers: []string{"guest"},
+		// Never null in the JSON, even without a service: the guard and
+		// the definitions iterate over every list.
+		Vhosts:      []vhost{},
 		Permissions: []permission{{User: adminUser, Vhost: "/"}},
 	}
 	for _, s := range t.Services {

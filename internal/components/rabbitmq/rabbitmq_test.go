@@ -7,6 +7,7 @@ package rabbitmq
 // out of scripts, the transport URL.
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -211,6 +212,11 @@ func TestAccounts(t *testing.T) {
 	a = wantAccounts(top)
 	if len(a.Vhosts) != 0 || len(a.Users) != 1 {
 		t.Errorf("without the demo: %+v", a)
+	}
+	// The guard and the definitions (python) iterate over every list: a
+	// null one fails them (TypeError), as it did with Keystone alone.
+	if js, err := json.Marshal(a); err != nil || strings.Contains(string(js), "null") {
+		t.Errorf("without the demo the accounts' JSON has a null list: %s (%v)", js, err)
 	}
 	if conf := rabbitmqConf(top, 0); strings.Contains(conf, "default_queue_type") {
 		t.Errorf("quorum_queues false still sets the default queue type:\n%s", conf)
