@@ -27,11 +27,17 @@ const layer = "keystone"
 //     otherwise;
 //   - internal-vip: OK when every host that answered got a token through
 //     the virtual IP, DEGRADED when some did not, DOWN when none did;
-//   - catalog: OK when the endpoints are as desired, DEGRADED when they
-//     differ, DOWN when no token came back to read it.
+//   - catalog: OK when the identity endpoints are as desired, DEGRADED
+//     when they differ, DOWN when no token came back to read it;
+//   - service-catalog (when Keystone registers other services): the same
+//     for their endpoints.
 //
 // The virtual IP's and the catalog's results name every Keystone host: a
-// rolling restart goes on only while clients get tokens.
+// rolling restart goes on only while clients get tokens. The other
+// services' entries name no host, so no gate waits for them: Keystone
+// registers them once it serves, after its first host's gate, and a
+// missing entry is the next apply's to repair, not a reason to stop
+// restarting Keystone.
 func (Component) HealthChecks(c *model.Cloud) []health.Check {
 	hosts := Hosts(c)
 	if len(hosts) == 0 {
@@ -186,21 +192,30 @@ func (t *target) evaluate(views []hostView) []health.Result {
 		vip.Status, vip.Reason = health.OK, "tokens issued and validated through "+t.vip+" from "+strings.Join(vipOK, ", ")
 	}
 	out = append(out, vip)
-	cat := health.Result{Target: "catalog", Hosts: t.hosts}
-	if !haveCatalog {
-		cat.Status, cat.Reason = health.Down, "no token, so no catalog to check"
-	} else {
-		cat.Status, cat.Reason = t.checkCatalog(catalog)
+	identity := []wanted{{typ: "identity", urls: t.want, fixer: "bootstrap"}}
+	out = append(out, t.catalogResult(health.Result{Target: "catalog", Hosts: t.hosts}, identity, catalog, haveCatalog))
+	if len(t.others) > 0 {
+		out = append(out, t.catalogResult(health.Result{Target: "service-catalog"}, t.others, catalog, haveCatalog))
 	}
-	return append(out, cat)
+	return out
+}
+
+// catalogResult judges the catalog's entries of the types wanted.
+func (t *target) catalogResult(r health.Result, ws []wanted, entries []catalogEntry, have bool) health.Result {
+	if !have {
+		r.Status, r.Reason = health.Down, "no token, so no catalog to check"
+	} else {
+		r.Status, r.Reason = t.checkCatalog(entries, ws)
+	}
+	return r
 }
 
 // checkCatalog compares the catalog's endpoints in the first region with
-// the URLs desired: the identity endpoints (bootstrap's), then those of
-// each service Keystone registers (register.go).
-func (t *target) checkCatalog(entries []catalogEntry) (health.Status, string) {
+// the URLs desired: the identity endpoints (bootstrap's), or those of the
+// services Keystone registers (register.go).
+func (t *target) checkCatalog(entries []catalogEntry, ws []wanted) (health.Status, string) {
 	var problems, found []string
-	for _, w := range t.catalog() {
+	for _, w := range ws {
 		p, f := t.checkType(entries, w)
 		if len(p) > 0 {
 			problems = append(problems, strings.Join(p, "; ")+" (the next apply's "+w.fixer+" corrects them)")
@@ -219,10 +234,6 @@ type wanted struct {
 	typ   string
 	urls  map[string]string // interface -> URL
 	fixer string
-}
-
-func (t *target) catalog() []wanted {
-	return append([]wanted{{typ: "identity", urls: t.want, fixer: "bootstrap"}}, t.others...)
 }
 
 func (t *target) checkType(entries []catalogEntry, w wanted) (problems, found []string) {
