@@ -33,8 +33,10 @@ import (
 	"github.com/fundament-cloud/fundament/internal/plan"
 	"github.com/fundament-cloud/fundament/internal/release"
 	"github.com/fundament-cloud/fundament/internal/resource"
+	"github.com/fundament-cloud/fundament/internal/service"
 	"github.com/fundament-cloud/fundament/internal/testutil/aptrepo"
 	"github.com/fundament-cloud/fundament/internal/testutil/labtest"
+	"github.com/fundament-cloud/fundament/internal/testutil/servicetest"
 )
 
 const (
@@ -53,7 +55,7 @@ const (
 // member's AMQP listener answer the protocol header: up; refuse or close:
 // down; no answer in 3 s: slow, a loaded host) and a "probe" (a publish
 // and a get of the same message, back within 5 s, on a quorum queue whose
-// leader is that member, through a connection to it, as the nova user
+// leader is that member, through a connection to it, as the queued user (servicetest.Queued)
 // with the password in the file argv[2]). One line per sample, to stdout.
 const probeScript = `import os, socket, sys, threading, time, kombu
 members = [m.split("=") for m in sys.argv[1].split(",")]
@@ -93,7 +95,7 @@ def probe(name, addr):
         ok = False
         try:
             if "conn" not in c:
-                conn = kombu.Connection("amqp://nova:%s@%s:5672/nova" % (pw, addr), connect_timeout=2)
+                conn = kombu.Connection("amqp://queued:%s@%s:5672/queued" % (pw, addr), connect_timeout=2)
                 conn.connect()
                 ch = conn.channel()
                 # A new queue per connection: client-local puts its leader
@@ -218,7 +220,7 @@ func gatesPassed(out, group string) map[string]time.Time {
 
 func TestLabRabbitMQUpgrade(t *testing.T) {
 	l := &rabbitLab{labtest.New(t, labtest.Config{Prefix: upgradePrefix, Net: upgradeNet, CloudName: "upgradetest",
-		Secrets: true, Components: "rabbitmq"})}
+		Secrets: true, Components: "rabbitmq", Services: []*service.Service{servicetest.Queued}})}
 	c := l.Cloud
 	members := []string{"ctl-1", "ctl-2", "ctl-3"}
 	l.timed("lab up", func() { t.Log(l.Up()) })
@@ -298,7 +300,7 @@ func TestLabRabbitMQUpgrade(t *testing.T) {
 		addrs = append(addrs, h+"="+c.HostsByName()[h].Networks["internal"].Address.String())
 	}
 	l.in("ctl-1", `umask 077; printf '%s' "$PW" >/root/fundament-probe.pw; printf '%s' "$S" >/root/fundament-probe.py; rm -f /root/fundament-probe.stop`,
-		"PW="+l.Secret("nova-rabbitmq"), "S="+probeScript)
+		"PW="+l.Secret(servicetest.Queued.QueueSecret()), "S="+probeScript)
 	l.in("ctl-1", "systemd-run --unit=fundament-upgrade-probe --property=StandardOutput=file:/var/tmp/fundament-probe.log "+
 		"python3 /root/fundament-probe.py "+strings.Join(addrs, ",")+" /root/fundament-probe.pw /root/fundament-probe.stop")
 	stopProbe := func() string {

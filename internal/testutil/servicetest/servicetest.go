@@ -40,7 +40,10 @@ var Queued = &service.Service{
 	Name:    "queued",
 	Key:     "test.queued",
 	Section: func(*model.Cloud) service.Section { return service.Section{Hosts: &model.Placement{}} },
-	Queue:   true,
+	// On the control hosts, as the cloud's services: validation refuses
+	// a service placed on no host.
+	DefaultRoles: []model.Role{model.RoleControl},
+	Queue:        true,
 }
 
 // Register registers Demo (again: a no-op).
