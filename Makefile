@@ -29,9 +29,10 @@ vet:
 	$(GO) vet ./...
 
 ## test: formatting, vet, every test (root/lab tests skip with a reason where they cannot run;
-## the first lab test on a machine builds the Debian image, about 4 minutes)
+## the first lab test on a machine builds the Debian image, about 4 minutes; a package's lab tests run one
+## after another in its test binary, and rabbitmq's two take 10-25 minutes each under load: -timeout 60m)
 test: fmt-check vet build
-	$(GO) test -count=1 -timeout 30m ./...
+	$(GO) test -count=1 -timeout 60m ./...
 	./$(BIN) validate --repo examples/lab
 	./$(BIN) validate --repo examples/production
 
