@@ -1,7 +1,8 @@
 package keystone_test
 
 // The Keystone integration test: a lab of examples/lab (on its own prefix
-// and addresses) with Galera, memcached, the load balancer and Keystone
+// and addresses) with Galera, memcached, the load balancer, Keystone (and
+// Placement, which examples/lab enables)
 // applied, then the checks of issue 6: gophercloud gets a token through
 // the public virtual IP from this machine and lists the catalog; Debian's
 // openstack client with the generated clouds.yaml issues a token and lists
@@ -42,8 +43,10 @@ const (
 	// applied are the components the test applies (with what they
 	// depend on: host networking on their hosts); fabric for the leaves'
 	// gateway of the public network, the machine's route to the public
-	// virtual IP.
-	applied = "fabric,galera,rabbitmq,memcached,loadbalancer,keystone"
+	// virtual IP; placement because examples/lab enables it: Keystone
+	// registers it and HAProxy has its frontends, whose backends must
+	// answer for the load balancer to be OK.
+	applied = "fabric,galera,rabbitmq,memcached,loadbalancer,keystone,placement"
 )
 
 type ksLab struct{ *labtest.Lab }
