@@ -213,6 +213,20 @@ type Answer struct {
 	Err  error
 }
 
+// JSON is an answer's output decoded as a T: the helpers on the hosts
+// that print what they found as JSON. The error is the answer's own, or
+// why its output is not the JSON expected.
+func JSON[T any](a Answer) (T, error) {
+	var v T
+	if a.Err != nil {
+		return v, a.Err
+	}
+	if err := json.Unmarshal([]byte(a.Out), &v); err != nil {
+		return v, fmt.Errorf("unreadable answer of the health command: %w", err)
+	}
+	return v, nil
+}
+
 // RunEach runs script(i) on hosts[i], on every host at once, and returns
 // the answers in the hosts' order.
 func (e *Env) RunEach(ctx context.Context, hosts []string, script func(i int) string) []Answer {

@@ -136,3 +136,13 @@ func ParseFields(stdout string) State {
 func Quote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
+
+// QuoteArgs quotes each argument for POSIX sh and joins them with spaces:
+// a command line's arguments.
+func QuoteArgs(args ...string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		q[i] = Quote(a)
+	}
+	return strings.Join(q, " ")
+}

@@ -102,7 +102,12 @@ func DatabaseRef(c *model.Cloud, service string) (catalog.Ref, error) {
 	if err != nil {
 		return catalog.Ref{}, err
 	}
-	return catalog.Ref{Host: host, ID: resource.Command{Name: databaseCommandName(db.Service)}.ID()}, nil
+	return databaseStep(db, host), nil
+}
+
+// databaseStep is the step that makes db's database and accounts on host.
+func databaseStep(db serviceDB, host string) catalog.Ref {
+	return catalog.Ref{Host: host, ID: resource.Command{Name: databaseCommandName(db.Service)}.ID()}
 }
 
 // accountsHost is a service's database and the member whose socket its
@@ -144,7 +149,7 @@ func RetirePreviousPassword(c *model.Cloud, service, password, component string,
 	it := &catalog.Item{Host: host, Component: component,
 		Resource: resource.Command{Name: "galera/retire-previous-password-" + db.Service, Script: retireScript(db, accounts),
 			Guard: retireGuard(db, accounts), Env: map[string]string{"GALERA_DB_PASSWORD": password}, Timeout: "2m"},
-		Subscribes: []catalog.Ref{{Host: host, ID: resource.Command{Name: databaseCommandName(db.Service)}.ID()}}}
+		Subscribes: []catalog.Ref{databaseStep(db, host)}}
 	for _, a := range after {
 		it.After = append(it.After, a.Ref())
 	}

@@ -96,7 +96,7 @@ func layoutScript(c *model.Cloud, h *model.Host) string {
 		switch {
 		case br.bond != nil && len(br.members) > 1:
 			lag := br.name + "-lag"
-			p("v --may-exist add-bond %s %s %s", q(br.name), q(lag), strings.Join(quoteAll(br.members), " "))
+			p("v --may-exist add-bond %s %s %s", q(br.name), q(lag), resource.QuoteArgs(br.members...))
 			if br.bond.Mode == "802.3ad" {
 				p("v set Port %s bond_mode=balance-tcp lacp=active other_config:lacp-time=fast", q(lag))
 			} else {
@@ -133,12 +133,4 @@ func stableMAC(host string) string {
 	f.Write([]byte(host))
 	v := f.Sum32()
 	return fmt.Sprintf("02:fd:%02x:%02x:%02x:%02x", byte(v>>24), byte(v>>16), byte(v>>8), byte(v))
-}
-
-func quoteAll(ss []string) []string {
-	out := make([]string, len(ss))
-	for i, s := range ss {
-		out[i] = resource.Quote(s)
-	}
-	return out
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/fundament-cloud/fundament/internal/endpoint"
 	"github.com/fundament-cloud/fundament/internal/model"
 	"github.com/fundament-cloud/fundament/internal/render/ini"
+	"github.com/fundament-cloud/fundament/internal/uwsgi"
 )
 
 // Files of a Keystone host.
@@ -102,44 +103,13 @@ func workers(c *model.Cloud) (processes, threads int) {
 // change into).
 func uwsgiConf(c *model.Cloud, addr netip.Addr) string {
 	processes, threads := workers(c)
-	f := ini.New(header + "\nKeystone's API under uwsgi, on this host's internal API address only: HAProxy\n" +
-		"listens on the virtual IPs on the same port and forwards to every Keystone host.")
-	f.Section("uwsgi").
-		Set("http-socket", endpoint.HostPort(addr, apiPort())).
-		Set("master", "true").
-		Set("plugins", "python3").
-		Set("wsgi-file", "/usr/bin/keystone-wsgi-public").
-		Set("name", "keystone-api").
-		Set("chdir", "/var/lib/keystone").
-		Set("processes", strconv.Itoa(processes)).
-		Set("threads", strconv.Itoa(threads)).
-		Set("enable-threads", "true").
-		Set("listen", "100").
-		Set("buffer-size", "65535").
-		Set("rem-header", "Content-Length").
-		Set("thunder-lock", "true").
-		Set("lazy-apps", "true").
-		Set("paste-logger", "true").
-		Set("no-orphans", "true").
-		Set("die-on-term", "true").
-		Set("close-on-exec", "true").
-		Set("close-on-exec2", "true").
-		Set("env", "OS_OSLO_MESSAGING_RABBIT__PROCESSNAME=keystone").
-		Set("logto", "/var/log/keystone/keystone.log")
-	return f.String()
+	return uwsgi.Config(header, uwsgi.App{Title: "Keystone", Name: "keystone-api", WSGIFile: "/usr/bin/keystone-wsgi-public",
+		Chdir: "/var/lib/keystone", LogTo: "/var/log/keystone/keystone.log", Processes: processes, Threads: threads,
+		Extra: [][2]string{{"env", "OS_OSLO_MESSAGING_RABBIT__PROCESSNAME=keystone"}}}, addr, apiPort())
 }
 
-// dropIn runs uwsgi with uwsgiConf under Debian's unit (its user, its
-// runtime directories, its restart policy).
-func dropIn() string {
-	return "# " + header + "\n" +
-		"# uwsgi with Fundament's configuration instead of Debian's wrapper, which\n" +
-		"# would listen on every address of the host.\n" +
-		"[Service]\n" +
-		"ExecStart=\n" +
-		"ExecStart=/usr/bin/uwsgi_python3 --ini " + uwsgiPath + "\n" +
-		"UMask=0022\n"
-}
+// dropIn runs uwsgi with uwsgiConf under Debian's unit.
+func dropIn() string { return uwsgi.DropIn(header, uwsgiPath) }
 
 func apiPort() int {
 	a := Service.Endpoint()

@@ -5,7 +5,7 @@ package keystone
 // servers of its token cache.
 
 import (
-	"errors"
+	"fmt"
 
 	"github.com/fundament-cloud/fundament/internal/catalog"
 	"github.com/fundament-cloud/fundament/internal/components/galera"
@@ -28,12 +28,12 @@ func retirePreviousDBPassword(c *model.Cloud, password string, after ...*catalog
 	return galera.RetirePreviousPassword(c, Service.Name, password, Component{}.Name(), after...)
 }
 
-// memcacheServers are [cache] memcache_servers: at least one, as the
-// cache is enabled.
-func memcacheServers(c *model.Cloud) ([]string, error) {
+// memcacheServers are the memcached servers of who's token cache (Keystone's
+// own, or a service's middleware): at least one, as the cache is enabled.
+func memcacheServers(c *model.Cloud, who string) ([]string, error) {
 	s, err := memcached.Servers(c)
 	if err == nil && len(s) == 0 {
-		err = errors.New("keystone's token cache needs memcached, and no host runs it")
+		err = fmt.Errorf("%s's token cache needs memcached, and no host runs it", who)
 	}
 	return s, err
 }

@@ -2,7 +2,6 @@ package keystone
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -128,12 +127,7 @@ func (t *target) script(backend string) string {
 func (t *target) ask(ctx context.Context, env *health.Env) []hostView {
 	views := make([]hostView, len(t.hosts))
 	for i, a := range env.RunEach(ctx, t.hosts, func(i int) string { return t.script(t.backends[i]) }) {
-		views[i].Err = a.Err
-		if a.Err == nil {
-			if err := json.Unmarshal([]byte(a.Out), &views[i].Results); err != nil {
-				views[i].Err = fmt.Errorf("unreadable answer of the health command: %w", err)
-			}
-		}
+		views[i].Results, views[i].Err = health.JSON[map[string]urlResult](a)
 	}
 	return views
 }
@@ -180,18 +174,7 @@ func (t *target) evaluate(views []hostView) []health.Result {
 			vipFailed = append(vipFailed, h+": "+reason)
 		}
 	}
-	vip := health.Result{Target: "internal-vip", Hosts: t.hosts}
-	switch {
-	case len(vipOK) == 0 && len(vipFailed) == 0:
-		vip.Status, vip.Reason = health.Down, "no Keystone host could be asked to get a token through "+t.vip
-	case len(vipOK) == 0:
-		vip.Status, vip.Reason = health.Down, "no token through "+t.vip+": "+strings.Join(vipFailed, "; ")
-	case len(vipFailed) > 0:
-		vip.Status, vip.Reason = health.Degraded, "tokens through "+t.vip+" from "+strings.Join(vipOK, ", ")+", but not from "+strings.Join(vipFailed, "; ")
-	default:
-		vip.Status, vip.Reason = health.OK, "tokens issued and validated through "+t.vip+" from "+strings.Join(vipOK, ", ")
-	}
-	out = append(out, vip)
+	out = append(out, health.ThroughVIP(t.vip, t.hosts, vipOK, vipFailed, "Keystone", "tokens issued and validated", "no token"))
 	identity := []wanted{{typ: "identity", urls: t.want, fixer: "bootstrap"}}
 	out = append(out, t.catalogResult(health.Result{Target: "catalog", Hosts: t.hosts}, identity, catalog, haveCatalog))
 	if len(t.others) > 0 {

@@ -16,7 +16,6 @@ import (
 	"net/netip"
 	"path"
 	"strconv"
-	"strings"
 
 	"github.com/fundament-cloud/fundament/internal/catalog"
 	"github.com/fundament-cloud/fundament/internal/components/hostnet"
@@ -156,7 +155,7 @@ func newBuilder(in *catalog.Input, hosts []*model.Host) (*builder, error) {
 	if b.dbRef, err = databaseRef(c); err != nil {
 		return nil, fmt.Errorf("keystone's database: %w", err)
 	}
-	caches, err := memcacheServers(c)
+	caches, err := memcacheServers(c, Service.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -343,11 +342,7 @@ func pruneKeys(ks keySet) resource.Command {
 
 // helperCmd runs helper.py with arguments (quoted).
 func helperCmd(args ...string) string {
-	q := make([]string, len(args))
-	for i, a := range args {
-		q[i] = resource.Quote(a)
-	}
-	return "python3 " + helperPath + " " + strings.Join(q, " ")
+	return "python3 " + helperPath + " " + resource.QuoteArgs(args...)
 }
 
 // asKeystone runs keystone-manage as the keystone user: as root it would

@@ -18,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/fundament-cloud/fundament/internal/testutil/catalogtext"
+	"github.com/fundament-cloud/fundament/internal/testutil/componenttest"
 	"github.com/fundament-cloud/fundament/internal/testutil/example"
 
 	"github.com/fundament-cloud/fundament/internal/catalog"
@@ -83,52 +84,9 @@ func (f *fakeSecrets) placeholders(s string) string {
 	return s
 }
 
-// deps declares what Keystone's items refer to on other components (the
-// host networks, Galera's database), as placeholders, so that the
-// catalog can be checked without those components.
-type deps struct{ of []*catalog.Item }
-
-func (deps) Name() string { return "deps" }
-
-func (d deps) Items(*catalog.Input) ([]*catalog.Item, []*catalog.Group, error) {
-	own := map[catalog.Ref]bool{}
-	for _, it := range d.of {
-		own[it.Ref()] = true
-	}
-	var out []*catalog.Item
-	seen := map[catalog.Ref]bool{}
-	for _, it := range d.of {
-		for _, r := range it.After {
-			if !own[r] && !seen[r] && r.ID.Kind == resource.KindCommand {
-				seen[r] = true
-				out = append(out, &catalog.Item{Host: r.Host, Resource: resource.Command{Name: r.ID.Name, Script: "true"}})
-			}
-		}
-	}
-	return out, nil, nil
-}
-
-type fixed struct {
-	items  []*catalog.Item
-	groups []*catalog.Group
-}
-
-func (fixed) Name() string { return "keystone" }
-func (f fixed) Items(*catalog.Input) ([]*catalog.Item, []*catalog.Group, error) {
-	return f.items, f.groups, nil
-}
-
 func compile(t *testing.T, c *model.Cloud, s *fakeSecrets) *catalog.Catalog {
 	t.Helper()
-	items, groups, err := Component{}.Items(&catalog.Input{Cloud: c, RepoDir: s.dir, Secret: s.get})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat, err := catalog.Compile(&catalog.Input{Cloud: c}, deps{items}, fixed{items, groups})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cat
+	return componenttest.Compile(t, Component{}, &catalog.Input{Cloud: c, RepoDir: s.dir, Secret: s.get})
 }
 
 // render prints every host's Keystone items in the order the engine
@@ -375,7 +333,7 @@ func TestHelperIsPython(t *testing.T) {
 func TestDepsSayWhy(t *testing.T) {
 	c := example.Load(t, "lab")
 	c.Services.Memcached.Placement = model.Placement{Hosts: []string{"stor-1"}} // no internal API address
-	if _, err := memcacheServers(c); err == nil || !strings.Contains(err.Error(), "stor-1") {
+	if _, err := memcacheServers(c, Service.Name); err == nil || !strings.Contains(err.Error(), "stor-1") {
 		t.Errorf("memcached on a host without an internal API address: %v", err)
 	}
 	c.Services.Galera.Placement = model.Placement{Hosts: []string{"stor-1"}}

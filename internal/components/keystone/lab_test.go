@@ -54,16 +54,6 @@ type ksLab struct{ *labtest.Lab }
 // status returns the Keystone results of fundament status.
 func (l *ksLab) status() []health.Result { return l.Status("keystone", "keystone") }
 
-// vipHolder is the control host that has the address, "" when none has.
-func (l *ksLab) vipHolder(addr string) string {
-	for _, h := range []string{"ctl-1", "ctl-2", "ctl-3"} {
-		if out, err := l.In(h, "ip -o -4 addr show"); err == nil && strings.Contains(out, " "+addr+"/") {
-			return h
-		}
-	}
-	return ""
-}
-
 // waitResults polls status until ok accepts the results of the layers
 // (each a component of the same name).
 func (l *ksLab) waitResults(what string, limit time.Duration, ok func([]health.Result) bool, layers ...string) []health.Result {
@@ -212,7 +202,7 @@ func TestLabKeystone(t *testing.T) {
 	})
 
 	t.Run("the VIP holder stops", func(t *testing.T) {
-		holder := l.vipHolder(labNet + "100.10")
+		holder := l.Holder(labNet + "100.10")
 		if holder == "" {
 			t.Fatal("nobody holds the public virtual IP")
 		}
@@ -222,7 +212,7 @@ func TestLabKeystone(t *testing.T) {
 		if _, err := client.Token(context.Background()); err != nil {
 			t.Fatalf("a token with %s stopped: %v", holder, err)
 		}
-		t.Logf("%s stopped: a token through the public virtual IP (now on %s) after %s", holder, l.vipHolder(labNet+"100.10"), time.Since(stopped).Round(100*time.Millisecond))
+		t.Logf("%s stopped: a token through the public virtual IP (now on %s) after %s", holder, l.Holder(labNet+"100.10"), time.Since(stopped).Round(100*time.Millisecond))
 		// Galera and RabbitMQ keep quorum: degraded, naming the stopped
 		// member, never down.
 		rs := l.waitResults("galera and rabbitmq degraded by "+holder, 2*time.Minute, func(rs []health.Result) bool {

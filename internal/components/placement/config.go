@@ -2,12 +2,12 @@ package placement
 
 import (
 	"net/netip"
-	"strconv"
-	"strings"
 
+	"github.com/fundament-cloud/fundament/internal/components/keystone"
 	"github.com/fundament-cloud/fundament/internal/endpoint"
 	"github.com/fundament-cloud/fundament/internal/model"
 	"github.com/fundament-cloud/fundament/internal/render/ini"
+	"github.com/fundament-cloud/fundament/internal/uwsgi"
 )
 
 // Files of a Placement host.
@@ -34,14 +34,7 @@ type conf struct {
 	Cloud *model.Cloud
 	// DatabaseURL is [placement_database] connection.
 	DatabaseURL string
-	// AuthURL is Keystone's internal endpoint, which the middleware asks;
-	// PublicAuthURL the public one, which it names to clients that came
-	// without a token.
-	AuthURL, PublicAuthURL string
-	Region                 string
-	Password               string // of the service user
-	MemcacheServers        []string
-	MemcacheSecret         string
+	AuthToken   keystone.AuthToken
 }
 
 func (p conf) String() string {
@@ -51,25 +44,7 @@ func (p conf) String() string {
 		Set("pybasedir", "/usr/lib/python3/dist-packages")
 	f.Section("api").
 		Set("auth_strategy", "keystone")
-	// keystonemiddleware validates every request's token with Keystone
-	// through the internal virtual IP, as the placement user, and keeps
-	// the answers in memcached (encrypted and signed with the key every
-	// API service shares), so that a token is validated once, not at
-	// every call.
-	f.Section("keystone_authtoken").
-		Set("www_authenticate_uri", p.PublicAuthURL).
-		Set("auth_url", p.AuthURL).
-		Set("auth_type", "password").
-		Set("project_domain_name", "Default").
-		Set("user_domain_name", "Default").
-		Set("project_name", "service").
-		Set("username", Service.Name).
-		Set("password", p.Password).
-		Set("region_name", p.Region).
-		Set("service_token_roles_required", "true").
-		Set("memcached_servers", strings.Join(p.MemcacheServers, ",")).
-		Set("memcache_security_strategy", "ENCRYPT").
-		Set("memcache_secret_key", p.MemcacheSecret)
+	p.AuthToken.Section(f)
 	// HAProxy terminates TLS on the public endpoint and says so in
 	// X-Forwarded-Proto: Placement then writes https into its links.
 	f.Section("oslo_middleware").
@@ -100,50 +75,21 @@ func workers(c *model.Cloud) (processes, threads int) {
 // says why it does not run under Apache).
 func uwsgiConf(c *model.Cloud, addr netip.Addr) string {
 	processes, threads := workers(c)
-	f := ini.New(header + "\nPlacement's API under uwsgi, on this host's internal API address only: HAProxy\n" +
-		"listens on the virtual IPs on the same port and forwards to every Placement host.")
-	f.Section("uwsgi").
-		Set("http-socket", endpoint.HostPort(addr, Service.API.Port)).
-		Set("master", "true").
-		Set("plugins", "python3").
-		Set("wsgi-file", "/usr/bin/placement-api").
-		Set("name", "placement-api").
-		Set("chdir", "/var/lib/placement").
-		Set("processes", strconv.Itoa(processes)).
-		Set("threads", strconv.Itoa(threads)).
-		Set("enable-threads", "true").
-		Set("listen", "100").
-		Set("buffer-size", "65535").
-		Set("rem-header", "Content-Length").
-		Set("thunder-lock", "true").
-		Set("lazy-apps", "true").
-		Set("paste-logger", "true").
-		Set("no-orphans", "true").
-		Set("die-on-term", "true").
-		Set("exit-on-reload", "true").
-		Set("close-on-exec", "true").
-		Set("close-on-exec2", "true").
-		Set("socket-timeout", "10").
-		Set("http-auto-chunked", "true").
-		Set("http-chunked-input", "true").
-		Set("http-raw-body", "true").
-		Set("wsgi-manage-chunked-input", "true").
-		Set("add-header", "Connection: close").
-		Set("logto", "/var/log/placement/placement-api.log")
-	return f.String()
+	return uwsgi.Config(header, uwsgi.App{Title: "Placement", Name: "placement-api", WSGIFile: "/usr/bin/placement-api",
+		Chdir: "/var/lib/placement", LogTo: "/var/log/placement/placement-api.log", Processes: processes, Threads: threads,
+		Extra: [][2]string{
+			{"exit-on-reload", "true"},
+			{"socket-timeout", "10"},
+			{"http-auto-chunked", "true"},
+			{"http-chunked-input", "true"},
+			{"http-raw-body", "true"},
+			{"wsgi-manage-chunked-input", "true"},
+			{"add-header", "Connection: close"},
+		}}, addr, Service.API.Port)
 }
 
-// dropIn runs uwsgi with uwsgiConf under Debian's unit (its user, its
-// runtime directories, its restart policy).
-func dropIn() string {
-	return "# " + header + "\n" +
-		"# uwsgi with Fundament's configuration instead of Debian's wrapper, which\n" +
-		"# would listen on every address of the host.\n" +
-		"[Service]\n" +
-		"ExecStart=\n" +
-		"ExecStart=/usr/bin/uwsgi_python3 --ini " + uwsgiPath + "\n" +
-		"UMask=0022\n"
-}
+// dropIn runs uwsgi with uwsgiConf under Debian's unit.
+func dropIn() string { return uwsgi.DropIn(header, uwsgiPath) }
 
 // backendURL is Placement's own URL on a host, past HAProxy.
 func backendURL(addr netip.Addr) string {

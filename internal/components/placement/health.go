@@ -2,9 +2,7 @@ package placement
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/fundament-cloud/fundament/internal/endpoint"
 	"github.com/fundament-cloud/fundament/internal/health"
@@ -92,12 +90,7 @@ func (t *target) script(backend string) string {
 func (t *target) ask(ctx context.Context, env *health.Env) []hostView {
 	views := make([]hostView, len(t.hosts))
 	for i, a := range env.RunEach(ctx, t.hosts, func(i int) string { return t.script(t.backends[i]) }) {
-		views[i].Err = a.Err
-		if a.Err == nil {
-			if err := json.Unmarshal([]byte(a.Out), &views[i].Results); err != nil {
-				views[i].Err = fmt.Errorf("unreadable answer of the health command: %w", err)
-			}
-		}
+		views[i].Results, views[i].Err = health.JSON[map[string]urlResult](a)
 	}
 	return views
 }
@@ -134,16 +127,5 @@ func (t *target) evaluate(views []hostView) []health.Result {
 			vipFailed = append(vipFailed, h+": "+reason)
 		}
 	}
-	vip := health.Result{Target: "internal-vip", Hosts: t.hosts}
-	switch {
-	case len(vipOK) == 0 && len(vipFailed) == 0:
-		vip.Status, vip.Reason = health.Down, "no Placement host could be asked to reach "+t.vip
-	case len(vipOK) == 0:
-		vip.Status, vip.Reason = health.Down, "Placement does not answer through "+t.vip+": "+strings.Join(vipFailed, "; ")
-	case len(vipFailed) > 0:
-		vip.Status, vip.Reason = health.Degraded, "Placement answers through "+t.vip+" from "+strings.Join(vipOK, ", ")+", but not from "+strings.Join(vipFailed, "; ")
-	default:
-		vip.Status, vip.Reason = health.OK, "Placement answers through "+t.vip+" from "+strings.Join(vipOK, ", ")
-	}
-	return append(out, vip)
+	return append(out, health.ThroughVIP(t.vip, t.hosts, vipOK, vipFailed, "Placement", "Placement answers", "Placement does not answer"))
 }

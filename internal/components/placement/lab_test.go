@@ -70,16 +70,6 @@ func (l *plLab) oscUntil(limit time.Duration, args ...string) string {
 	}
 }
 
-// vipHolder is the control host that has the address, "" when none has.
-func (l *plLab) vipHolder(addr string) string {
-	for _, h := range []string{"ctl-1", "ctl-2", "ctl-3"} {
-		if out, err := l.In(h, "ip -o -4 addr show"); err == nil && strings.Contains(out, " "+addr+"/") {
-			return h
-		}
-	}
-	return ""
-}
-
 // providerRoundTrip creates a resource provider with an inventory of
 // VCPU, finds it as an allocation candidate, and deletes it: the
 // database behind Placement written and read through the API.
@@ -161,7 +151,7 @@ func TestLabPlacement(t *testing.T) {
 	})
 
 	t.Run("the VIP holder stops", func(t *testing.T) {
-		holder := l.vipHolder(labNet + "100.10")
+		holder := l.Holder(labNet + "100.10")
 		if holder == "" {
 			t.Fatal("nobody holds the public virtual IP")
 		}
@@ -169,7 +159,7 @@ func TestLabPlacement(t *testing.T) {
 		stopped := time.Now()
 		l.providerRoundTrip(t, "fm-lab-rp-failover")
 		t.Logf("%s stopped: a resource provider written and read through the public virtual IP (now on %s) after %s",
-			holder, l.vipHolder(labNet+"100.10"), time.Since(stopped).Round(100*time.Millisecond))
+			holder, l.Holder(labNet+"100.10"), time.Since(stopped).Round(100*time.Millisecond))
 		rs := l.WaitStatus("placement degraded by "+holder, 2*time.Minute, func(rs []health.Result) bool {
 			return len(rs) == 4 && health.Worst(rs) == health.Down && rs[len(rs)-1].Status == health.OK
 		}, "placement", "placement")

@@ -16,16 +16,13 @@ package placement
 
 import (
 	_ "embed"
-	"errors"
 	"fmt"
 	"net/netip"
-	"strings"
 
 	"github.com/fundament-cloud/fundament/internal/catalog"
 	"github.com/fundament-cloud/fundament/internal/components/galera"
 	"github.com/fundament-cloud/fundament/internal/components/hostnet"
 	"github.com/fundament-cloud/fundament/internal/components/keystone"
-	"github.com/fundament-cloud/fundament/internal/components/memcached"
 	"github.com/fundament-cloud/fundament/internal/endpoint"
 	"github.com/fundament-cloud/fundament/internal/model"
 	"github.com/fundament-cloud/fundament/internal/resource"
@@ -93,24 +90,7 @@ func newBuilder(in *catalog.Input, hosts []*model.Host) (*builder, error) {
 	for _, a := range backends {
 		b.addrs = append(b.addrs, a.Addr)
 	}
-	ks := keystone.Service.Endpoint()
-	authURL, ok := endpoint.URL(c, endpoint.Internal, ks)
-	if !ok {
-		return nil, errors.New("placement validates tokens with Keystone through the internal virtual IP, and the cloud has none (network.yaml virtual_ips, name internal)")
-	}
-	publicAuthURL, ok := endpoint.URL(c, endpoint.Public, ks)
-	if !ok {
-		return nil, errors.New("placement names Keystone's public endpoint to clients, and the cloud has no public virtual IP (network.yaml virtual_ips, name public)")
-	}
 	if b.dbPassword, err = in.SecretValue(Service.DatabaseSecret()); err != nil {
-		return nil, err
-	}
-	userPassword, err := in.SecretValue(Service.UserSecret())
-	if err != nil {
-		return nil, err
-	}
-	memcacheKey, err := in.SecretValue(keystone.MemcacheSecret)
-	if err != nil {
 		return nil, err
 	}
 	if b.dbURL, err = galera.ConnectionURL(c, Service.Name, b.dbPassword); err != nil {
@@ -119,18 +99,12 @@ func newBuilder(in *catalog.Input, hosts []*model.Host) (*builder, error) {
 	if b.dbRef, err = galera.DatabaseRef(c, Service.Name); err != nil {
 		return nil, fmt.Errorf("placement's database: %w", err)
 	}
-	if b.userRef, err = keystone.RegistrationRef(c, Service); err != nil {
-		return nil, err
-	}
-	caches, err := memcached.Servers(c)
-	if err == nil && len(caches) == 0 {
-		err = errors.New("placement's token cache needs memcached, and no host runs it")
-	}
+	auth, err := keystone.NewAuthToken(in, Service)
 	if err != nil {
 		return nil, err
 	}
-	b.conf = conf{Cloud: c, DatabaseURL: b.dbURL, AuthURL: authURL, PublicAuthURL: publicAuthURL,
-		Region: keystone.Region(c), Password: userPassword, MemcacheServers: caches, MemcacheSecret: memcacheKey}.String()
+	b.userRef = auth.Registered
+	b.conf = conf{Cloud: c, DatabaseURL: b.dbURL, AuthToken: auth}.String()
 	return b, nil
 }
 
@@ -208,9 +182,5 @@ func (b *builder) dbSync() resource.Command {
 
 // helperCmd runs helper.py with arguments (quoted).
 func helperCmd(args ...string) string {
-	q := make([]string, len(args))
-	for i, a := range args {
-		q[i] = resource.Quote(a)
-	}
-	return "python3 " + helperPath + " " + strings.Join(q, " ")
+	return "python3 " + helperPath + " " + resource.QuoteArgs(args...)
 }

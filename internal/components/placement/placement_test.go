@@ -20,6 +20,7 @@ import (
 	"github.com/fundament-cloud/fundament/internal/model"
 	"github.com/fundament-cloud/fundament/internal/resource"
 	"github.com/fundament-cloud/fundament/internal/testutil/catalogtext"
+	"github.com/fundament-cloud/fundament/internal/testutil/componenttest"
 	"github.com/fundament-cloud/fundament/internal/testutil/example"
 	"github.com/fundament-cloud/fundament/internal/testutil/golden"
 )
@@ -52,52 +53,9 @@ func (s fakeSecrets) placeholders(text string) string {
 	return text
 }
 
-// deps declares what Placement's items refer to on other components
-// (Galera's database, Keystone's registration, the host networks), as
-// placeholders, so that the catalog can be checked without them.
-type deps struct{ of []*catalog.Item }
-
-func (deps) Name() string { return "deps" }
-
-func (d deps) Items(*catalog.Input) ([]*catalog.Item, []*catalog.Group, error) {
-	own := map[catalog.Ref]bool{}
-	for _, it := range d.of {
-		own[it.Ref()] = true
-	}
-	var out []*catalog.Item
-	seen := map[catalog.Ref]bool{}
-	for _, it := range d.of {
-		for _, r := range it.After {
-			if !own[r] && !seen[r] && r.ID.Kind == resource.KindCommand {
-				seen[r] = true
-				out = append(out, &catalog.Item{Host: r.Host, Resource: resource.Command{Name: r.ID.Name, Script: "true"}})
-			}
-		}
-	}
-	return out, nil, nil
-}
-
-type fixed struct {
-	items  []*catalog.Item
-	groups []*catalog.Group
-}
-
-func (fixed) Name() string { return "placement" }
-func (f fixed) Items(*catalog.Input) ([]*catalog.Item, []*catalog.Group, error) {
-	return f.items, f.groups, nil
-}
-
 func compile(t *testing.T, c *model.Cloud, s fakeSecrets) *catalog.Catalog {
 	t.Helper()
-	items, groups, err := Component{}.Items(&catalog.Input{Cloud: c, RepoDir: t.TempDir(), Secret: s.get})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat, err := catalog.Compile(&catalog.Input{Cloud: c}, deps{items}, fixed{items, groups})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cat
+	return componenttest.Compile(t, Component{}, &catalog.Input{Cloud: c, RepoDir: t.TempDir(), Secret: s.get})
 }
 
 // render prints every host's Placement items in the order the engine

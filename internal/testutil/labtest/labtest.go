@@ -237,6 +237,20 @@ func (l *Lab) MustIn(host, script string) string {
 	return out
 }
 
+// Holder is the control host that has addr (a virtual IP) on one of
+// its interfaces, "" when none has.
+func (l *Lab) Holder(addr string) string {
+	for _, h := range l.Cloud.Hosts {
+		if !h.HasRole(model.RoleControl) {
+			continue
+		}
+		if out, err := l.In(h.Name, "ip -o -4 addr show"); err == nil && strings.Contains(out, " "+addr+"/") {
+			return h.Name
+		}
+	}
+	return ""
+}
+
 // Record adds output of another program (a client run by the test) to
 // what must show no secret.
 func (l *Lab) Record(out string) { l.outputs = append(l.outputs, out) }
