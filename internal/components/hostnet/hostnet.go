@@ -84,7 +84,12 @@ func hostItems(c *model.Cloud, in *catalog.Input, h *model.Host) ([]*catalog.Ite
 		before = append(before, layout)
 	}
 	svc := add(resource.Service{Unit: "systemd-networkd.service", Enabled: true, Running: true}, append(netFiles, before...)...)
-	reload := add(resource.Command{Name: "hostnet/networkctl-reload", Script: "networkctl reload\n", Idempotent: true}, svc)
+	// Ready (the reload) comes after the TCP settings, so that every
+	// service's sockets are made with them.
+	tcpConf := add(resource.File{Path: tcpSysctlFile, Content: []byte(tcpSysctl())})
+	tcp := add(tcpSysctlCommand(), tcpConf)
+	tcp.Subscribes = []catalog.Ref{tcpConf.Ref()}
+	reload := add(resource.Command{Name: "hostnet/networkctl-reload", Script: "networkctl reload\n", Idempotent: true}, svc, tcp)
 	for _, f := range netFiles {
 		reload.Subscribes = append(reload.Subscribes, f.Ref())
 	}

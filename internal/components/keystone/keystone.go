@@ -19,6 +19,7 @@ import (
 
 	"github.com/fundament-cloud/fundament/internal/catalog"
 	"github.com/fundament-cloud/fundament/internal/components/hostnet"
+	"github.com/fundament-cloud/fundament/internal/components/memcached"
 	"github.com/fundament-cloud/fundament/internal/endpoint"
 	"github.com/fundament-cloud/fundament/internal/model"
 	"github.com/fundament-cloud/fundament/internal/resource"
@@ -224,7 +225,9 @@ func (b *builder) build() error {
 	}
 	first := b.hosts[0].Name
 	sync := b.add(first, b.dbSync(), per[0].prepared...)
-	sync.After = append(sync.After, b.dbRef)
+	// keystone-manage and the services after it use the cache: every
+	// memcached runs first (memcached.Ready says why).
+	sync.After = append(append(sync.After, b.dbRef), memcached.Ready(b.c)...)
 	boot := b.add(first, b.bootstrap(), sync)
 
 	var services []*catalog.Item

@@ -73,6 +73,25 @@ func Servers(c *model.Cloud) ([]string, error) {
 	return out, nil
 }
 
+// Ready lists every instance's memcached.service: a cache client (Keystone,
+// a service's token cache) starts after all of them. One that starts
+// first marks the missing servers dead for minutes and stores their keys
+// on the others; Keystone's cache invalidation keys stay behind there,
+// and when a server dies later its keys fall back onto those old values:
+// in the lab, a catalog from before Placement was registered came back
+// for minutes after the VIP holder (and its memcached) stopped.
+func Ready(c *model.Cloud) []catalog.Ref {
+	ins, err := instances(c)
+	if err != nil {
+		return nil
+	}
+	out := make([]catalog.Ref, len(ins))
+	for i, in := range ins {
+		out[i] = catalog.Ref{Host: in.Host, ID: resource.Service{Unit: unit}.ID()}
+	}
+	return out
+}
+
 func server(a netip.Addr) string {
 	if a.Is6() {
 		return "inet6:[" + a.String() + "]:" + strconv.Itoa(port)

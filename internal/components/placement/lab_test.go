@@ -55,7 +55,8 @@ func (l *plLab) osc(args ...string) (string, error) {
 
 // oscUntil retries a call until it succeeds or limit passes (a token
 // through a virtual IP that is still moving, Placement still starting).
-func (l *plLab) oscUntil(limit time.Duration, args ...string) string {
+func (l *plLab) oscUntil(t *testing.T, limit time.Duration, args ...string) string {
+	t.Helper()
 	l.T.Helper()
 	deadline := time.Now().Add(limit)
 	for {
@@ -64,7 +65,7 @@ func (l *plLab) oscUntil(limit time.Duration, args ...string) string {
 			return out
 		}
 		if time.Now().After(deadline) {
-			l.T.Fatalf("openstack %s: %v\n%s", strings.Join(args, " "), err, out)
+			t.Fatalf("openstack %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
 		time.Sleep(5 * time.Second)
 	}
@@ -75,7 +76,7 @@ func (l *plLab) oscUntil(limit time.Duration, args ...string) string {
 // database behind Placement written and read through the API.
 func (l *plLab) providerRoundTrip(t *testing.T, name string) {
 	t.Helper()
-	out := l.oscUntil(2*time.Minute, "resource", "provider", "create", name, "-f", "json")
+	out := l.oscUntil(t, 2*time.Minute, "resource", "provider", "create", name, "-f", "json")
 	var rp struct{ UUID string }
 	if err := json.Unmarshal([]byte(out), &rp); err != nil || rp.UUID == "" {
 		t.Fatalf("resource provider create: %v\n%s", err, out)
@@ -107,7 +108,7 @@ func TestLabPlacement(t *testing.T) {
 	t.Logf("first apply (%s) in %s: %s", applied, time.Since(applyStart).Round(time.Second), labtest.LastLine(out))
 	l.cloudsYAML = filepath.Join(t.TempDir(), "clouds.yaml")
 	l.Must("openstack", "clouds-yaml", "--out", l.cloudsYAML)
-	l.oscUntil(5*time.Minute, "resource", "provider", "list")
+	l.oscUntil(t, 5*time.Minute, "resource", "provider", "list")
 	t.Logf("lab up to a working Placement (resource providers listed through the public virtual IP): %s", time.Since(start).Round(time.Second))
 
 	t.Run("catalog", func(t *testing.T) {
@@ -155,6 +156,14 @@ func TestLabPlacement(t *testing.T) {
 		if holder == "" {
 			t.Fatal("nobody holds the public virtual IP")
 		}
+		token, err := l.osc("token", "issue", "-f", "value", "-c", "id")
+		if err != nil {
+			t.Fatalf("token issue: %v\n%s", err, token)
+		}
+		calls := startCaller(t, "https://"+labNet+"100.10:8778/resource_providers", token,
+			filepath.Join(filepath.Dir(l.cloudsYAML), cloud+"-ca.pem"))
+		time.Sleep(3 * time.Second)
+		stopping := time.Now()
 		l.Must("lab", "stop", holder)
 		stopped := time.Now()
 		l.providerRoundTrip(t, "fm-lab-rp-failover")
@@ -164,6 +173,21 @@ func TestLabPlacement(t *testing.T) {
 			return len(rs) == 4 && health.Worst(rs) == health.Down && rs[len(rs)-1].Status == health.OK
 		}, "placement", "placement")
 		t.Logf("with %s stopped:\n%s", holder, labtest.Describe(rs))
+		// Requests in flight when the holder died must not leave
+		// Placement's threads waiting on dead database connections.
+		if time.Since(stopped) < time.Minute {
+			time.Sleep(time.Minute - time.Since(stopped))
+		}
+		all := calls.Stop()
+		d, failed, ok := outage(all, stopping)
+		switch {
+		case !ok:
+			t.Errorf("%d of %d calls through the public virtual IP failed after %s stopped, the last of them too: Placement did not recover", failed, len(all), holder)
+		case d > 45*time.Second:
+			t.Errorf("calls through the public virtual IP failed for %s after %s stopped (%d failed), want under 45 s", d.Round(time.Second), holder, failed)
+		default:
+			t.Logf("a client calling all along: %d calls, %d failed, every call answered from %s after the stop", len(all), failed, d.Round(100*time.Millisecond))
+		}
 		l.Must("lab", "start", holder)
 		started := time.Now()
 		l.WaitStatus("every layer OK after "+holder+" started", 5*time.Minute, func(rs []health.Result) bool {

@@ -23,6 +23,7 @@ import (
 	"github.com/fundament-cloud/fundament/internal/components/galera"
 	"github.com/fundament-cloud/fundament/internal/components/hostnet"
 	"github.com/fundament-cloud/fundament/internal/components/keystone"
+	"github.com/fundament-cloud/fundament/internal/components/memcached"
 	"github.com/fundament-cloud/fundament/internal/endpoint"
 	"github.com/fundament-cloud/fundament/internal/model"
 	"github.com/fundament-cloud/fundament/internal/resource"
@@ -145,7 +146,8 @@ func (b *builder) build() error {
 	}
 	first := b.hosts[0].Name
 	sync := b.add(first, b.dbSync(), per[0].prepared...)
-	sync.After = append(sync.After, b.dbRef)
+	// Its token cache: every memcached runs first (memcached.Ready says why).
+	sync.After = append(append(sync.After, b.dbRef), memcached.Ready(b.c)...)
 
 	var services []*catalog.Item
 	for i, h := range b.hosts {

@@ -1,7 +1,7 @@
 // Package componenttest compiles one component alone for its unit tests:
 // what its items wait for on other components (Galera's database step,
 // Keystone's registration, a host's network) stands in the catalog as a
-// placeholder command, so that the component's own catalog is checked
+// placeholder, so that the component's own catalog is checked
 // (order, cycles, groups) without compiling the components it needs.
 package componenttest
 
@@ -27,7 +27,8 @@ func Compile(t testing.TB, component catalog.Component, in *catalog.Input) *cata
 	return cat
 }
 
-// placeholders are the other components' commands the items come after.
+// placeholders are the other components' commands and services the items
+// come after.
 type placeholders struct{ of []*catalog.Item }
 
 func (placeholders) Name() string { return "placeholders" }
@@ -41,9 +42,15 @@ func (p placeholders) Items(*catalog.Input) ([]*catalog.Item, []*catalog.Group, 
 	seen := map[catalog.Ref]bool{}
 	for _, it := range p.of {
 		for _, r := range it.After {
-			if !own[r] && !seen[r] && r.ID.Kind == resource.KindCommand {
-				seen[r] = true
+			if own[r] || seen[r] {
+				continue
+			}
+			seen[r] = true
+			switch r.ID.Kind {
+			case resource.KindCommand:
 				out = append(out, &catalog.Item{Host: r.Host, Resource: resource.Command{Name: r.ID.Name, Script: "true"}})
+			case resource.KindService:
+				out = append(out, &catalog.Item{Host: r.Host, Resource: resource.Service{Unit: r.ID.Name, Running: true}})
 			}
 		}
 	}
