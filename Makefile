@@ -29,10 +29,14 @@ vet:
 	$(GO) vet ./...
 
 ## test: formatting, vet, every test (root/lab tests skip with a reason where they cannot run;
-## the first lab test on a machine builds the Debian image, about 4 minutes; a package's lab tests run one
-## after another in its test binary, and rabbitmq's two take 10-25 minutes each under load: -timeout 60m)
+## the first lab test on a machine builds the Debian image, about 4 minutes; each package's test binary
+## may take 60 minutes: rabbitmq's two lab tests run one after the other). go test -json read by
+## internal/testutil/testrun: prints each package's and lab test's time and every skip with its
+## reason; with CI=true a skip not in .ci/skip-allowlist fails. TESTFLAGS: testrun's flags, then
+## packages, then -- and go test's flags (TESTFLAGS='-v ./internal/plan -- -run TestX').
+TESTFLAGS ?=
 test: fmt-check vet build
-	$(GO) test -count=1 -timeout 60m ./...
+	$(GO) run ./internal/testutil/testrun $(TESTFLAGS)
 	./$(BIN) validate --repo examples/lab
 	./$(BIN) validate --repo examples/production
 
