@@ -34,6 +34,12 @@ func printTimes(out io.Writer, results []result, threshold time.Duration) {
 		}
 	}
 	w.Flush()
+	for _, x := range results {
+		if x.Action == "unfinished" {
+			fmt.Fprintln(out, "  (unfinished: still running when its package timed out or crashed; its output is above)")
+			break
+		}
+	}
 }
 
 // printSkips lists every skipped test with its reason and whether the
@@ -89,7 +95,7 @@ func word(action string) string {
 	case "fail":
 		return "FAIL"
 	case "unfinished":
-		return "FAIL (did not finish: its package timed out or crashed)"
+		return "FAIL (unfinished)"
 	}
 	return action
 }

@@ -79,7 +79,8 @@ func TestSummarize(t *testing.T) {
 		{name: "a timeout", stream: "timeout", goTestErr: exit1, code: 1, want: []string{
 			`t_test.go:3: waiting for the cluster`,
 			`panic: test timed out after 2s`,
-			`lab test +timeout TestLabHang +FAIL \(did not finish: its package timed out or crashed\) +2s`,
+			`lab test +timeout TestLabHang +FAIL \(unfinished\) +2s`,
+			`\(unfinished: still running when its package timed out or crashed`,
 			`package +timeout +FAIL +2s`,
 			`FAIL: tests failed`,
 		}},
