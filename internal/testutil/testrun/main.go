@@ -46,7 +46,9 @@ func run(args []string, out io.Writer) int {
 	fs.StringVar(&o.allowlist, "allowlist", ".ci/skip-allowlist", "`FILE` of the tests that may skip, each with its reason")
 	fs.BoolVar(&o.strict, "strict", os.Getenv("CI") == "true", "fail when a test skipped that is not on the allowlist (default: CI=true)")
 	fs.BoolVar(&o.verbose, "v", false, "print every test's output as it comes")
-	fs.DurationVar(&o.timeout, "timeout", 30*time.Minute, "go test -timeout (of each package's test binary)")
+	// A package's lab tests run one after another in its test binary:
+	// rabbitmq holds two of 10-25 minutes each on a loaded machine.
+	fs.DurationVar(&o.timeout, "timeout", 60*time.Minute, "go test -timeout (of each package's test binary)")
 	fs.DurationVar(&o.threshold, "show", 5*time.Second, "list the tests other than lab tests that took at least this long")
 	if i := slices.Index(args, "--"); i >= 0 {
 		args, o.goFlags = args[:i], args[i+1:]
