@@ -37,7 +37,7 @@ func TestGolden(t *testing.T) {
 	golden.Check(t, "production.txt", render(t, "production", "cmp-01", "ctl-1"))
 }
 
-func TestLabUsesOVSProductionTheKernel(t *testing.T) {
+func TestOVSInTheLabKernelInProduction(t *testing.T) {
 	lab := render(t, "lab", "cmp-1")
 	for _, must := range []string{"add-bond 'bond0' 'bond0-lag' 'eth1' 'eth2'", "bond_mode=active-backup",
 		"set Port 'bond0.20' tag=20", "command:hostnet/ovs-layout", "Name=br-phy", "Address=10.199.40.21/24"} {
