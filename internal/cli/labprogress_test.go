@@ -70,7 +70,7 @@ func labUpEvents() []lab.Event {
 	return out
 }
 
-func TestLabViewGolden(t *testing.T) {
+func TestProgressViewGolden(t *testing.T) {
 	for _, tc := range []struct {
 		golden     string
 		json, live bool
@@ -96,7 +96,7 @@ func TestLabViewGolden(t *testing.T) {
 // The throttles: a log gets a progress line at each tenth of a step (2 s
 // apart at least), every 15 s and at its end, never one for 0% right after
 // the step's line.
-func TestLabViewLogThrottle(t *testing.T) {
+func TestProgressViewLogThrottle(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	var b bytes.Buffer
 	v := &labView{w: &b}

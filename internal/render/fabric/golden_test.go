@@ -25,7 +25,7 @@ func files(fs []networkd.File) string {
 	return b.String()
 }
 
-func TestLabGolden(t *testing.T) {
+func TestGoldenOfTheLab(t *testing.T) {
 	c, diags := validate.Check("../../../examples/lab")
 	if diags.HasErrors() {
 		t.Fatal(diags.Items())
