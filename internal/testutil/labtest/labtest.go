@@ -98,6 +98,7 @@ func New(t *testing.T, cfg Config) *Lab {
 		l.readSecrets()
 	}
 	l.Fm("lab", "down") // what a killed run left
+	detachLeftLoops(t.Name(), cfg.Prefix, l.Dir)
 	t.Cleanup(func() {
 		if _, err := l.Fm("lab", "down"); err != nil {
 			t.Logf("lab down: %v", err)
