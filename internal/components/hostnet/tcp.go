@@ -1,11 +1,6 @@
 package hostnet
 
-import (
-	"fmt"
-	"strings"
-
-	"github.com/fundament-cloud/fundament/internal/resource"
-)
+import "github.com/fundament-cloud/fundament/internal/resource"
 
 const tcpSysctlFile = "/etc/sysctl.d/60-fundament-tcp.conf"
 
@@ -23,29 +18,17 @@ const tcpSysctlFile = "/etc/sysctl.d/60-fundament-tcp.conf"
 // long its query runs. tcp_retries2 ends a connection whose sent data
 // nobody acknowledges after about 100 s instead of about 15 minutes
 // (Kolla documents the same setting for VIP failovers).
-var tcpSettings = [][2]string{
-	{"net.ipv4.tcp_keepalive_time", "10"},
-	{"net.ipv4.tcp_keepalive_intvl", "3"},
-	{"net.ipv4.tcp_keepalive_probes", "3"},
-	{"net.ipv4.tcp_retries2", "8"},
+var tcpSettings = []resource.Sysctl{
+	{Key: "net.ipv4.tcp_keepalive_time", Value: "10"},
+	{Key: "net.ipv4.tcp_keepalive_intvl", Value: "3"},
+	{Key: "net.ipv4.tcp_keepalive_probes", Value: "3"},
+	{Key: "net.ipv4.tcp_retries2", Value: "8"},
 }
 
 func tcpSysctl() string {
-	var b strings.Builder
-	b.WriteString("# Written by Fundament: connections to a host that died (a virtual IP's old holder) end in seconds.\n")
-	for _, kv := range tcpSettings {
-		fmt.Fprintf(&b, "%s = %s\n", kv[0], kv[1])
-	}
-	return b.String()
+	return resource.SysctlConf("Written by Fundament: connections to a host that died (a virtual IP's old holder) end in seconds.", tcpSettings)
 }
 
-// tcpSysctlCommand applies the file now (systemd-sysctl does at boot); its
-// guard holds while the kernel has every setting.
 func tcpSysctlCommand() resource.Command {
-	var guard []string
-	for _, kv := range tcpSettings {
-		guard = append(guard, fmt.Sprintf(`[ "$(sysctl -n %s)" = %s ]`, kv[0], kv[1]))
-	}
-	return resource.Command{Name: "hostnet/sysctl-tcp", Script: "sysctl -q -p " + tcpSysctlFile + "\n",
-		Guard: strings.Join(guard, " && "), Idempotent: true}
+	return resource.SysctlApply("hostnet/sysctl-tcp", tcpSysctlFile, tcpSettings)
 }

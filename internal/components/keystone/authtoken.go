@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/fundament-cloud/fundament/internal/catalog"
+	"github.com/fundament-cloud/fundament/internal/components/memcached"
 	"github.com/fundament-cloud/fundament/internal/endpoint"
 	"github.com/fundament-cloud/fundament/internal/render/ini"
 	"github.com/fundament-cloud/fundament/internal/service"
@@ -23,9 +24,10 @@ type AuthToken struct {
 	authURL, publicURL, region, password string
 	memcacheServers                      []string
 	memcacheSecret                       string
-	// Registered is the step after which the service's user exists: the
-	// service starts after it.
-	Registered catalog.Ref
+	// After are the steps the service starts after: its user's
+	// registration, and every memcached of its token cache
+	// (memcached.Ready says why).
+	After []catalog.Ref
 }
 
 // NewAuthToken is the middleware's configuration of service s, with its
@@ -53,9 +55,11 @@ func NewAuthToken(in *catalog.Input, s *service.Service) (AuthToken, error) {
 	if a.memcacheServers, err = memcacheServers(c, s.Name); err != nil {
 		return a, err
 	}
-	if a.Registered, err = RegistrationRef(c, s); err != nil {
+	registered, err := RegistrationRef(c, s)
+	if err != nil {
 		return a, err
 	}
+	a.After = append([]catalog.Ref{registered}, memcached.Ready(c)...)
 	return a, nil
 }
 

@@ -1,10 +1,12 @@
 package keystone
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/fundament-cloud/fundament/internal/catalog"
+	"github.com/fundament-cloud/fundament/internal/components/memcached"
 	"github.com/fundament-cloud/fundament/internal/render/ini"
 	"github.com/fundament-cloud/fundament/internal/testutil/example"
 	"github.com/fundament-cloud/fundament/internal/testutil/servicetest"
@@ -35,8 +37,12 @@ func TestAuthToken(t *testing.T) {
 			t.Errorf("[keystone_authtoken] lacks %q:\n%s", want, got)
 		}
 	}
-	if want, _ := RegistrationRef(c, servicetest.Demo); a.Registered != want {
-		t.Errorf("registered after %v, want %v", a.Registered, want)
+	if want, _ := RegistrationRef(c, servicetest.Demo); !slices.Contains(a.After, want) {
+		t.Errorf("starts after %v, want its registration %v among them", a.After, want)
+	}
+	// Its token cache: after every memcached (the lab's three).
+	if want := memcached.Ready(c); len(want) != 3 || !slices.Equal(a.After[1:], want) {
+		t.Errorf("starts after %v, want every memcached %v after the registration", a.After, want)
 	}
 
 	// A service without a Keystone user has nothing to validate with.

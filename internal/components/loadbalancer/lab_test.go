@@ -15,9 +15,6 @@ package loadbalancer_test
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -287,18 +284,10 @@ func (l *lbLab) waitMove(addr string, among []string, limit time.Duration) strin
 // getPublic asks the public endpoint for / over TLS, trusting only the
 // generated CA, and returns the HTTP status.
 func getPublic(caFile, addr string, timeout time.Duration) (int, error) {
-	pem, err := os.ReadFile(caFile)
+	client, err := labtest.HTTPSClient(caFile, timeout)
 	if err != nil {
 		return 0, err
 	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		return 0, fmt.Errorf("no certificate in %s", caFile)
-	}
-	client := &http.Client{Timeout: timeout, Transport: &http.Transport{
-		TLSClientConfig:   &tls.Config{RootCAs: pool},
-		DisableKeepAlives: true,
-	}}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "https://"+addr+":5000/", nil)

@@ -1,15 +1,14 @@
 package placement_test
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"net/http"
-	"os"
 	"slices"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/fundament-cloud/fundament/internal/testutil/labtest"
 )
 
 // call is one request of a caller: when it started and whether it
@@ -34,16 +33,10 @@ type caller struct {
 
 func startCaller(t *testing.T, url, token, caFile string) *caller {
 	t.Helper()
-	pem, err := os.ReadFile(caFile)
+	client, err := labtest.HTTPSClient(caFile, 15*time.Second)
 	if err != nil {
-		t.Fatalf("the lab's CA: %v", err)
+		t.Fatal(err)
 	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		t.Fatalf("no certificate in %s", caFile)
-	}
-	client := &http.Client{Timeout: 15 * time.Second,
-		Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, DisableKeepAlives: true}}
 	c := &caller{stop: make(chan struct{})}
 	t.Cleanup(func() { c.Stop() })
 	for range 2 {

@@ -23,7 +23,6 @@ import (
 	"github.com/fundament-cloud/fundament/internal/components/galera"
 	"github.com/fundament-cloud/fundament/internal/components/hostnet"
 	"github.com/fundament-cloud/fundament/internal/components/keystone"
-	"github.com/fundament-cloud/fundament/internal/components/memcached"
 	"github.com/fundament-cloud/fundament/internal/endpoint"
 	"github.com/fundament-cloud/fundament/internal/model"
 	"github.com/fundament-cloud/fundament/internal/resource"
@@ -77,7 +76,8 @@ type builder struct {
 	items []*catalog.Item
 
 	dbURL, dbPassword string
-	dbRef, userRef    catalog.Ref
+	dbRef             catalog.Ref
+	authAfter         []catalog.Ref
 	conf              string
 }
 
@@ -104,7 +104,7 @@ func newBuilder(in *catalog.Input, hosts []*model.Host) (*builder, error) {
 	if err != nil {
 		return nil, err
 	}
-	b.userRef = auth.Registered
+	b.authAfter = auth.After
 	b.conf = conf{Cloud: c, DatabaseURL: b.dbURL, AuthToken: auth}.String()
 	return b, nil
 }
@@ -146,14 +146,13 @@ func (b *builder) build() error {
 	}
 	first := b.hosts[0].Name
 	sync := b.add(first, b.dbSync(), per[0].prepared...)
-	// Its token cache: every memcached runs first (memcached.Ready says why).
-	sync.After = append(append(sync.After, b.dbRef), memcached.Ready(b.c)...)
+	sync.After = append(sync.After, b.dbRef)
 
 	var services []*catalog.Item
 	for i, h := range b.hosts {
 		svc := resource.Service{Unit: unit, Enabled: true, Running: true}
 		it := b.add(h.Name, nil, per[i].prepared...)
-		it.After = append(it.After, sync.Ref(), b.userRef, hostnet.Ready(h.Name))
+		it.After = append(append(it.After, sync.Ref(), hostnet.Ready(h.Name)), b.authAfter...)
 		for _, r := range per[i].restarts {
 			svc.Subscribes = append(svc.Subscribes, r.Resource.ID())
 			it.Subscribes = append(it.Subscribes, r.Ref())
