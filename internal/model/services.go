@@ -204,6 +204,9 @@ type CephPool struct {
 	MinSize int `yaml:"min_size"`
 	// PGNum; 0 leaves it to the autoscaler.
 	PGNum int `yaml:"pg_num"`
+	// AllowSizeOne acknowledges a pool of size 1: one copy of its data,
+	// lost with any disk (rule ceph-pool-size-one). Default false.
+	AllowSizeOne bool `yaml:"allow_size_one"`
 }
 
 // Kubernetes is the Kubernetes runtime cluster Gardener runs on.

@@ -11,6 +11,7 @@ const (
 	RuleCephOSDDeviceUndeclared = "ceph-osd-device-undeclared"
 	RuleCephOSDNoDevices        = "ceph-osd-no-devices"
 	RuleCephPoolSize            = "ceph-pool-size"
+	RuleCephPoolSizeOne         = "ceph-pool-size-one"
 )
 
 func init() {
@@ -18,6 +19,7 @@ func init() {
 		Rule{ID: RuleCephOSDDeviceUndeclared, Summary: "every OSD device services/ceph.yaml gives a host (ceph.osds.devices or per_host) is one of the host's disks", check: checkOSDDevices},
 		Rule{ID: RuleCephOSDNoDevices, Summary: "every OSD host has at least one OSD device: from ceph.osds.per_host, else ceph.osds.devices, else its disks marked osd: true", check: checkOSDNoDevices},
 		Rule{ID: RuleCephPoolSize, Summary: "pool sizes fit the OSD hosts (one replica per host), min_size <= size, and production keeps size >= 3 and min_size >= 2", check: checkPoolSizes},
+		Rule{ID: RuleCephPoolSizeOne, Summary: "a pool of size 1 (one copy of its data) says so with allow_size_one: true", check: checkPoolSizeOne},
 	)
 }
 
@@ -142,6 +144,20 @@ func checkPoolSizes(ck *checker) {
 			"the default pools %s have size %d, but OSDs run on only %s; Ceph puts each replica on a different host; %s",
 			andList(defaults), model.DefaultCephPoolSize, countHosts(ck.osdHosts()),
 			poolFix(prod, hosts, fmt.Sprintf("list the pools in ceph.pools with a size of at most %d", hosts)))
+	}
+}
+
+// checkPoolSizeOne asks a pool of one copy to say so. Production refuses
+// any size below 3 (ceph-pool-size), so this is the lab's rule.
+func checkPoolSizeOne(ck *checker) {
+	if !model.Enabled(ck.c.Services.Ceph.Enabled, true) || ck.production() {
+		return
+	}
+	for _, p := range ck.c.Services.Ceph.Pools {
+		if p.Size == 1 && !p.AllowSizeOne {
+			ck.d.Errorf(p.At("size"), RuleCephPoolSizeOne,
+				"pool %s has size 1: one copy of its data, lost with any disk or host; set allow_size_one: true on the pool to accept that, or raise the size", p.Name)
+		}
 	}
 }
 
