@@ -79,6 +79,8 @@
 //   - [Token]: a random UUID (version 4 layout, 122 random bits), e.g.
 //     "3f0c2c9e-5b7a-4c1d-9e8f-0a1b2c3d4e5f". Length must be 0 or 36.
 //   - [ECKey]: an ECDSA P-256 private key, PKCS #8 PEM.
+//   - [CephxKey]: a Ceph cephx key as keyrings carry it (40 characters of
+//     base64: a 12-byte header, then 16 random bytes). Length must be 0.
 //   - [Certificate]: an X.509 certificate (PEM) issued from other secrets
 //     (a key, a CA) as its [CertSpec] says: the lab's CA and the public
 //     endpoint's certificate when loadbalancer.tls is left out.

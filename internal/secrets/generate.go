@@ -3,10 +3,12 @@ package secrets
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Kind selects how a secret value is generated.
@@ -31,6 +33,10 @@ const (
 	// as Spec.Cert says. Unlike the other kinds it is issued anew by
 	// Generate whenever it no longer matches its spec (CertificateProblem).
 	Certificate Kind = "certificate"
+	// CephxKey is a Ceph cephx key as keyrings carry it: base64 of a
+	// 12-byte header (type 1, AES; the creation time; the length 16) and
+	// 16 random bytes, 40 characters. Length must be 0.
+	CephxKey Kind = "cephx-key"
 )
 
 const (
@@ -137,12 +143,12 @@ func (sp Spec) normalize() (Spec, error) {
 			return bad("length must be 0 or %d (tokens are UUIDs)", tokenLength)
 		}
 		sp.Length = tokenLength
-	case ECKey, Certificate:
+	case ECKey, Certificate, CephxKey:
 		if sp.Length != 0 {
 			return bad("length must be 0")
 		}
 	default:
-		return sp, fmt.Errorf("secret %q: unknown kind %q (want %s, %s, %s, %s, %s or %s)", sp.Name, sp.Kind, Password, Hex, FernetKey, Token, ECKey, Certificate)
+		return sp, fmt.Errorf("secret %q: unknown kind %q (want %s, %s, %s, %s, %s, %s or %s)", sp.Name, sp.Kind, Password, Hex, FernetKey, Token, ECKey, Certificate, CephxKey)
 	}
 	if (sp.Kind == Certificate) != (sp.Cert != nil) {
 		return bad("a certificate, and only a certificate, has a CertSpec")
@@ -185,6 +191,12 @@ func generateValue(sp Spec, get func(string) (string, error)) (string, error) {
 			return "", err
 		}
 		return base64.URLEncoding.EncodeToString(b), nil
+	case CephxKey:
+		b, err := randomBytes(16)
+		if err != nil {
+			return "", err
+		}
+		return EncodeCephxKey(time.Now(), b), nil
 	case Token:
 		b, err := randomBytes(16)
 		if err != nil {
@@ -196,6 +208,33 @@ func generateValue(sp Spec, get func(string) (string, error)) (string, error) {
 		return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32], nil
 	}
 	return "", fmt.Errorf("unknown kind %q", sp.Kind)
+}
+
+// EncodeCephxKey is a cephx key in the form keyrings carry it (Ceph's
+// CryptoKey::encode, base64): type 1 (AES) as 16 bits, the creation time
+// as 32-bit seconds and nanoseconds, the secret's length as 16 bits, then
+// the secret, every number little-endian.
+func EncodeCephxKey(created time.Time, secret []byte) string {
+	b := make([]byte, 0, 12+len(secret))
+	b = binary.LittleEndian.AppendUint16(b, 1)
+	b = binary.LittleEndian.AppendUint32(b, uint32(created.Unix()))
+	b = binary.LittleEndian.AppendUint32(b, uint32(created.Nanosecond()))
+	b = binary.LittleEndian.AppendUint16(b, uint16(len(secret)))
+	return base64.StdEncoding.EncodeToString(append(b, secret...))
+}
+
+// CheckCephxKey says whether a value is a cephx key of an AES secret of
+// 16 bytes (what EncodeCephxKey makes): a keyring with anything else
+// would stop a daemon from authenticating.
+func CheckCephxKey(v string) error {
+	b, err := base64.StdEncoding.DecodeString(v)
+	switch {
+	case err != nil:
+		return fmt.Errorf("not base64: %w", err)
+	case len(b) != 28 || binary.LittleEndian.Uint16(b) != 1 || binary.LittleEndian.Uint16(b[10:]) != 16:
+		return fmt.Errorf("not a cephx key (want base64 of a 12-byte header for an AES key of 16 bytes, then the key)")
+	}
+	return nil
 }
 
 func randomBytes(n int) ([]byte, error) {

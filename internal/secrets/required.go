@@ -7,7 +7,7 @@ import (
 
 // Required lists the secrets a cloud needs: the cluster secrets of the
 // infrastructure services, the generated certificate of the public
-// endpoint, and what each service the cloud enables declares (its
+// endpoint, Ceph's fsid and keys, and what each service the cloud enables declares (its
 // database, message-queue and Keystone passwords, its own keys).
 // `fundament secrets generate` creates the ones missing.
 func Required(c *model.Cloud) []Spec {
@@ -18,6 +18,7 @@ func Required(c *model.Cloud) []Spec {
 		{Name: "haproxy-stats", Kind: Password, Description: "HAProxy statistics page password"},
 	}
 	specs = append(specs, TLSSpecs(c)...)
+	specs = append(specs, CephSpecs(c)...)
 	for _, s := range service.Enabled(c) {
 		for _, sec := range s.AllSecrets() {
 			kind := Kind(sec.Kind)

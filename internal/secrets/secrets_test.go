@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"filippo.io/age"
 	"filippo.io/age/armor"
@@ -44,6 +45,7 @@ var testSpecs = []Spec{
 	{Name: "keystone_fernet-0", Kind: FernetKey},
 	{Name: "metadata-secret", Kind: Hex},
 	{Name: "ceph.fsid", Kind: Token},
+	{Name: "ceph-mon-key", Kind: CephxKey},
 }
 
 func specNames(specs []Spec) []string {
@@ -199,6 +201,9 @@ func TestGetRoundTripAndFormats(t *testing.T) {
 	}
 	if v := vals["ceph.fsid"]; !regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`).MatchString(v) {
 		t.Errorf("token: bad format (len %d)", len(v))
+	}
+	if v := vals["ceph-mon-key"]; len(v) != 40 || CheckCephxKey(v) != nil {
+		t.Errorf("cephx key: bad format (len %d): %v", len(v), CheckCephxKey(v))
 	}
 
 	if _, err := s.Get("does-not-exist"); !errors.Is(err, fs.ErrNotExist) {
@@ -694,5 +699,25 @@ func TestSecretLinkedOutsideRefused(t *testing.T) {
 	}
 	if a, err := s.Get("alias"); err != nil || a != getAll(t, s, []string{"db-root"})["db-root"] {
 		t.Errorf("Get of a link inside the repository: %v", err)
+	}
+}
+
+// A cephx key as Ceph writes it (ceph-authtool --gen-print-key), and
+// what CheckCephxKey refuses.
+func TestCephxKey(t *testing.T) {
+	secret := []byte("0123456789abcdef")
+	got := EncodeCephxKey(time.Unix(1700000000, 5), secret)
+	b, _ := base64.StdEncoding.DecodeString(got)
+	want := []byte{1, 0, 0x00, 0xf1, 0x53, 0x65, 5, 0, 0, 0, 16, 0}
+	if !bytes.Equal(b[:12], want) || !bytes.Equal(b[12:], secret) || len(got) != 40 || !strings.HasPrefix(got, "AQ") {
+		t.Errorf("EncodeCephxKey = %s (% x)", got, b)
+	}
+	if err := CheckCephxKey(got); err != nil {
+		t.Error(err)
+	}
+	for _, bad := range []string{"", "not base64!", base64.StdEncoding.EncodeToString(make([]byte, 28)), got[:36]} {
+		if CheckCephxKey(bad) == nil {
+			t.Errorf("CheckCephxKey(%q) accepted it", bad)
+		}
 	}
 }

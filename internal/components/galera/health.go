@@ -62,7 +62,7 @@ func viewOf(a health.Answer) memberView {
 		v.Err = a.Err
 		return v
 	}
-	sec := sections(a.Out)
+	sec := health.Sections(a.Out)
 	if _, ok := sec["end"]; !ok {
 		v.Err = fmt.Errorf("the status script's output ends early")
 		return v

@@ -174,33 +174,6 @@ func parseStatus(s string) (wsrepStatus, error) {
 	return st, nil
 }
 
-// sections splits output made of "== name" header lines into the text
-// under each header. Text before the first header is dropped.
-func sections(s string) map[string]string {
-	out := map[string]string{}
-	name := ""
-	var b strings.Builder
-	flush := func() {
-		if name != "" {
-			out[name] = b.String()
-		}
-		b.Reset()
-	}
-	for _, line := range strings.Split(s, "\n") {
-		if h, ok := strings.CutPrefix(line, "== "); ok {
-			flush()
-			name = strings.TrimSpace(h)
-			continue
-		}
-		if name != "" {
-			b.WriteString(line)
-			b.WriteByte('\n')
-		}
-	}
-	flush()
-	return out
-}
-
 // clip shortens text quoted in an error.
 func clip(s string) string {
 	const max = 120

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+
+	"github.com/fundament-cloud/fundament/internal/health"
 )
 
 // Paths of Debian's MariaDB.
@@ -98,7 +100,7 @@ type observed struct {
 
 // parseProbe reads probeScript's output.
 func parseProbe(host, out string) (*observed, error) {
-	sec := sections(out)
+	sec := health.Sections(out)
 	if _, ok := sec["end"]; !ok {
 		return nil, fmt.Errorf("the probe's output ends early")
 	}
