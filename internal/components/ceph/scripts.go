@@ -115,24 +115,24 @@ func monConfig(t *topology) [][3]string {
 
 // monConfigCommand waits, on the first monitor, for the quorum (the
 // monitors start on their hosts at once on a new cluster), then enables
-// msgr2 and sets the configuration. Its guard compares every option.
+// msgr2 and sets the configuration. Its guard compares every option with
+// one `ceph config dump`.
 func monConfigCommand(t *topology) resource.Command {
-	var set, check strings.Builder
+	var set strings.Builder
+	want := []string{"cephc config dump -f json | json 'import json, sys\n" +
+		"have = set((o.get(\"section\"), o.get(\"name\"), str(o.get(\"value\"))) for o in json.load(sys.stdin))\n" +
+		"want = sys.argv[1:]\n" +
+		"sys.exit(0 if all(tuple(want[i:i + 3]) in have for i in range(0, len(want), 3)) else 1)'"}
 	for _, c := range monConfig(t) {
-		args := resource.QuoteArgs(c[0], c[1])
-		fmt.Fprintf(&set, "cephc config set %s %s\n", args, resource.Quote(c[2]))
-		if check.Len() > 0 {
-			check.WriteString(" &&\n")
-		}
-		fmt.Fprintf(&check, "[ \"$(cephc config get %s)\" = %s ]", args, resource.Quote(c[2]))
+		fmt.Fprintf(&set, "cephc config set %s\n", resource.QuoteArgs(c[0], c[1], c[2]))
+		want = append(want, resource.QuoteArgs(c[0], c[1], c[2]))
 	}
-	check.WriteString("\n")
 	body := `quorum() { cephc quorum_status >/dev/null 2>&1; }
 wait_for "the monitors form a quorum" 900 quorum
 cephc mon enable-msgr2
 ` + set.String()
-	return resource.Command{Name: "ceph/mon-config", Script: script(body), Guard: guard(check.String()), Timeout: "20m",
-		Idempotent: true}
+	return resource.Command{Name: "ceph/mon-config", Script: script(body), Guard: guard(strings.Join(want, " \\\n\t") + "\n"),
+		Timeout: "20m", Idempotent: true}
 }
 
 // monOKToStopCommand runs before the monitor restarts (it subscribes to
@@ -292,7 +292,7 @@ echo "fundament: noout set on $host (OSDs $ids)"
 // host) also makes an apply unset a flag an interrupted one left.
 func osdUpCommand(host string) resource.Command {
 	body := fmt.Sprintf(`host=%s
-%s%s
+%s
 up() {
 	cephc osd dump -f json | json 'import json, sys
 want = set(int(i) for i in sys.argv[1:])
@@ -302,7 +302,7 @@ sys.exit(0 if want <= up else 1)' $(osd_ids)
 wait_for "the OSDs of $host are up" 600 up
 cephc osd unset-group noout "$host"
 echo "fundament: the OSDs of $host are up; noout unset"
-`, resource.Quote(host), osdIDs, nooutSet)
+`, resource.Quote(host), osdIDs)
 	return resource.Command{Name: "ceph/osd-up", Script: script(body),
 		Guard: guard("host=" + resource.Quote(host) + "\n" + nooutSet + "! noout_set\n"), Timeout: "11m", Idempotent: true}
 }
