@@ -15,7 +15,7 @@ func TestStatusNeedsNoCatalog(t *testing.T) {
 		t.Errorf("status of a component without checks: exit %d\n%s%s", code, out, errs)
 	}
 	code, _, errs = run(t, "--repo", repo, "status", "--component", "nosuch")
-	if code == 0 || !strings.Contains(errs, `there is no component "nosuch"; the components are fabric, hostnet, ovn, galera`) {
+	if code == 0 || !strings.Contains(errs, `there is no component "nosuch"; the components are fabric, hostnet, ovn, ceph, galera`) {
 		t.Errorf("an unknown component: exit %d: %s", code, errs)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/fundament-cloud/fundament/internal/catalog"
+	"github.com/fundament-cloud/fundament/internal/components/ceph"
 	"github.com/fundament-cloud/fundament/internal/components/custom"
 	"github.com/fundament-cloud/fundament/internal/components/fabric"
 	"github.com/fundament-cloud/fundament/internal/components/galera"
@@ -25,6 +26,7 @@ var all = []catalog.Component{
 	fabric.Component{},
 	hostnet.Component{},
 	ovn.Component{},
+	ceph.Component{},
 	galera.Component{},
 	rabbitmq.Component{},
 	memcached.Component{},
