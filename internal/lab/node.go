@@ -166,6 +166,13 @@ func bootScript(n *Node, layers []string, upper, work, root, consoleLog string, 
 	for dev, loop := range disks {
 		rel := strings.TrimPrefix(dev, "/")
 		s = append(s, "mkdir -p "+q(filepath.Dir(rel)), ": > "+q(rel), "mount --bind "+q(loop)+" "+q(rel))
+		// The loop device under its own name too: lsblk names a disk by
+		// its kernel name (/dev/loop12 for /dev/vdb), and ceph-volume
+		// then opens that path, as on a server where /dev/disk/by-id/*
+		// leads to /dev/sdb.
+		if kname := strings.TrimPrefix(loop, "/"); kname != rel {
+			s = append(s, ": > "+q(kname), "mount --bind "+q(loop)+" "+q(kname))
+		}
 	}
 	s = append(s,
 		"hostname "+q(n.Name),
