@@ -238,11 +238,15 @@ systemctl start "ceph-osd@$id"
 echo "fundament: OSD $id runs on $dev"
 `, resource.Quote(host), resource.Quote(dev), osdLabel)
 	// Done: an OSD directory whose block device is this one, of this
-	// cluster, with its daemon running.
-	g := fmt.Sprintf(`dev=$(readlink -f %s) || exit 1
+	// cluster, with its daemon running. The same device by its numbers,
+	// not its path: activate links the kernel's name (/dev/sdb, in the
+	// lab /dev/loop12), the model may name a by-id link or another node.
+	g := fmt.Sprintf(`dev=%s
+[ -b "$dev" ] || exit 1
+want=$(stat -L -c %%t:%%T "$dev") || exit 1
 fsid=$(conf_fsid)
 for d in /var/lib/ceph/osd/ceph-*; do
-	[ -e "$d/block" ] && [ "$(readlink -f "$d/block")" = "$dev" ] || continue
+	[ -b "$d/block" ] && [ "$(stat -L -c %%t:%%T "$d/block")" = "$want" ] || continue
 	[ "$(cat "$d/ceph_fsid" 2>/dev/null)" = "$fsid" ] || exit 1
 	systemctl is-active -q "ceph-osd@$(cat "$d/whoami")" && exit 0
 	exit 1
