@@ -14,8 +14,10 @@ import (
 const layer = "ceph"
 
 // healthScript asks the cluster, as client.admin, what `fundament status`
-// reports: each command's JSON in its section.
-const healthScript = `c() { timeout 20 ceph --connect-timeout 10 "$@" -f json 2>&1 || echo; }
+// reports: each command's JSON in its section. The echo ends each
+// output's line: some of Ceph's JSON (mgr stat) ends without a newline,
+// and the next header would join its last line.
+const healthScript = `c() { timeout 20 ceph --connect-timeout 10 "$@" -f json 2>&1; echo; }
 echo "== status"
 c status
 echo "== mgr"
@@ -210,6 +212,18 @@ func evaluate(t *topology, answers []health.Answer) health.Result {
 	}
 	if len(warnings) > 0 {
 		summary = append(summary, "warnings: "+strings.Join(warnings, "; "))
+	}
+	// A muted warning is still said, with why it is muted when
+	// Fundament muted it: a mute must not hide what it costs.
+	var muted []string
+	for _, code := range st.muted() {
+		if why := mutedReason(code); why != "" {
+			code += " (" + why + ")"
+		}
+		muted = append(muted, code)
+	}
+	if len(muted) > 0 {
+		summary = append(summary, "muted: "+strings.Join(muted, "; "))
 	}
 	reason := strings.Join(summary, "; ")
 	switch {
