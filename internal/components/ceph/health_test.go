@@ -194,3 +194,25 @@ func FuzzSections(f *testing.F) {
 // loaded per input).
 var labTopologyFuzz = &topology{Cloud: "lab", Mons: []monitor{{Host: "stor-1"}, {Host: "stor-2"}, {Host: "stor-3"}},
 	Mgrs: []string{"stor-1", "stor-2"}, Hosts: []string{"stor-1", "stor-2", "stor-3"}}
+
+// A warning Fundament mutes (a defect of the release stream's Ceph)
+// leaves the cluster OK, and the reason still says it and why.
+func TestMutedWarningIsSaid(t *testing.T) {
+	top := labTopology(t)
+	st := fixture(t, "real/status.json")
+	st = strings.Replace(st, `"status":"HEALTH_WARN"`, `"status":"HEALTH_OK"`, 1)
+	st = strings.Replace(st, `"count":13},"muted":false`, `"count":13},"muted":true`, 1)
+	st = strings.Replace(st, `"MON_DISK_LOW":{"severity":"HEALTH_WARN","summary":{"message":"mons stor-1,stor-2,stor-3 are low on available space","count":3},"muted":false}`,
+		`"MON_DISK_LOW":{"severity":"HEALTH_WARN","summary":{"message":"mons stor-1,stor-2,stor-3 are low on available space","count":3},"muted":true}`, 1)
+	a := health.Answer{Host: "stor-1", Out: "== status\n" + st + "== mgr\n" + fixture(t, "real/mgr-stat.json") + "\n== tree\n" +
+		fixture(t, "real/osd-tree.json") + "== df\n" + fixture(t, "real/df.json") + "== end\n"}
+	r := evaluate(top, []health.Answer{a})
+	if r.Status != health.OK {
+		t.Errorf("%s: %s", r.Status, r.Reason)
+	}
+	for _, w := range []string{"muted: MGR_MODULE_DEPENDENCY (Debian 13's ceph-mgr 18.2.7 cannot load its Python modules", "; MON_DISK_LOW"} {
+		if !strings.Contains(r.Reason, w) {
+			t.Errorf("reason %q lacks %q", r.Reason, w)
+		}
+	}
+}

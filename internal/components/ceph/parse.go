@@ -70,6 +70,19 @@ func (st *cephStatus) warnings(expected map[string]bool) []string {
 	return out
 }
 
+// muted are the health checks that are raised but muted, by code,
+// sorted.
+func (st *cephStatus) muted() []string {
+	var out []string
+	for code, c := range st.Health.Checks {
+		if c.Muted {
+			out = append(out, code)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 // pgStates counts the PGs by state.
 type pgStates struct {
 	Total, Clean, Inactive int
