@@ -178,6 +178,11 @@ type Ceph struct {
 	Managers Placement   `yaml:"managers"`
 	OSDs     CephOSDs    `yaml:"osds"`
 	Pools    []*CephPool `yaml:"pools"`
+	// Config adds options to every Ceph host's ceph.conf, by section
+	// (global, mon, mgr, osd, client, or a daemon's own: osd.3): what a
+	// daemon reads only at start. A change restarts every Ceph daemon,
+	// one host at a time (rule ceph-config).
+	Config map[string]map[string]string `yaml:"config"`
 }
 
 // CephOSDs lays out the OSDs.

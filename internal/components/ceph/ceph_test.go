@@ -210,3 +210,23 @@ func TestCephConf(t *testing.T) {
 	}
 	golden.Check(t, "ceph-lab.conf", cephConf(top, fakeFSID))
 }
+
+// The model's options follow Fundament's own: [global] first, then the
+// other sections sorted, options sorted.
+func TestCephConfModelOptions(t *testing.T) {
+	top, err := newTopology(example.Load(t, "lab"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	top.Config = map[string]map[string]string{
+		"osd":    {"osd_max_backfills": "1", "bluestore_cache_size": "67108864"},
+		"global": {"ms_dispatch_throttle_bytes": "104857600"},
+		"mgr":    {},
+	}
+	got := cephConf(top, fakeFSID)
+	want := "ms_bind_msgr2 = true\n# From the model (services/ceph.yaml, ceph.config).\nms_dispatch_throttle_bytes = 104857600\n" +
+		"[osd]\nbluestore_cache_size = 67108864\nosd_max_backfills = 1\n"
+	if !strings.HasSuffix(got, want) {
+		t.Errorf("ceph.conf ends:\n%s\nwant the end:\n%s", got, want)
+	}
+}

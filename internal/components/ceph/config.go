@@ -2,6 +2,8 @@ package ceph
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -47,7 +49,34 @@ func cephConf(t *topology, fsid string) string {
 	}
 	b.WriteString("auth_cluster_required = cephx\nauth_service_required = cephx\nauth_client_required = cephx\n")
 	b.WriteString("ms_bind_msgr2 = true\n")
+	writeModelConfig(&b, t.Config)
 	return b.String()
+}
+
+// writeModelConfig adds the model's options (ceph.config), sections and
+// options sorted, [global] first: the model's [global] options follow
+// Fundament's own, which validation keeps them from repeating.
+func writeModelConfig(b *strings.Builder, cfg map[string]map[string]string) {
+	sections := slices.Sorted(maps.Keys(cfg))
+	if i := slices.Index(sections, "global"); i > 0 {
+		sections = append(append([]string{"global"}, sections[:i]...), sections[i+1:]...)
+	}
+	said := false
+	for _, sec := range sections {
+		if len(cfg[sec]) == 0 {
+			continue
+		}
+		if !said {
+			b.WriteString("# From the model (services/ceph.yaml, ceph.config).\n")
+			said = true
+		}
+		if sec != "global" {
+			fmt.Fprintf(b, "[%s]\n", sec)
+		}
+		for _, k := range slices.Sorted(maps.Keys(cfg[sec])) {
+			fmt.Fprintf(b, "%s = %s\n", k, cfg[sec][k])
+		}
+	}
 }
 
 // keyringEntry is one entity of a keyring file: its key and caps, in the

@@ -84,6 +84,8 @@ type topology struct {
 	OSDs            []osdHost
 	Pools           []*model.CephPool
 	Clients         []client
+	// Config is the model's own ceph.conf options, by section.
+	Config map[string]map[string]string
 	// Hosts are every Ceph host in the rolling group's order: the
 	// monitors first, then the managers', then the OSD hosts.
 	Hosts []string
@@ -111,7 +113,7 @@ func newTopology(c *model.Cloud) (*topology, error) {
 	if !model.Enabled(ceph.Enabled, true) {
 		return nil, nil
 	}
-	t := &topology{Cloud: c.Spec.Name, Lab: c.Spec.Profile == model.ProfileLab, Pools: ceph.Pools}
+	t := &topology{Cloud: c.Spec.Name, Lab: c.Spec.Profile == model.ProfileLab, Pools: ceph.Pools, Config: ceph.Config}
 	public, ok := networkOf(c, model.NetStoragePublic)
 	if !ok {
 		return nil, fmt.Errorf("the cloud has no %s network: Ceph's monitors, OSDs and clients talk on it", model.NetStoragePublic)
