@@ -32,6 +32,13 @@ const (
 	mgrPackage    = "ceph-mgr"
 	osdPackage    = "ceph-osd"
 	osdTarget     = "ceph-osd.target"
+	// The targets through which the daemons start at boot: Debian's
+	// packages leave them disabled, and an enabled ceph-mgr@HOST is wanted
+	// only by ceph-mgr.target (after a lab host's restart its manager
+	// stayed down).
+	monTarget  = "ceph-mon.target"
+	mgrTarget  = "ceph-mgr.target"
+	cephTarget = "ceph.target"
 )
 
 func monUnit(host string) string { return "ceph-mon@" + host + ".service" }
@@ -64,6 +71,9 @@ func (Component) Items(in *catalog.Input) ([]*catalog.Item, []*catalog.Group, er
 		osds = append(osds, b.osds(o)...)
 	}
 	b.pools(osds)
+	for _, h := range t.Hosts {
+		b.bootTargets(h)
+	}
 	var groups []*catalog.Group
 	if b.serving {
 		groups = append(groups, &catalog.Group{Name: group, BatchSize: 1, Hosts: t.Hosts})
@@ -73,10 +83,27 @@ func (Component) Items(in *catalog.Input) ([]*catalog.Item, []*catalog.Group, er
 
 // hostItems are a host's items that others wait for or subscribe to.
 type hostItems struct {
-	pkgs  []*catalog.Item // every Ceph package of the host
-	conf  *catalog.Item   // ceph.conf
-	admin *catalog.Item   // the admin keyring
-	mon   *catalog.Item   // ceph-mon@HOST
+	pkgs    []*catalog.Item // every Ceph package of the host
+	conf    *catalog.Item   // ceph.conf
+	admin   *catalog.Item   // the admin keyring
+	mon     *catalog.Item   // ceph-mon@HOST
+	daemons []*catalog.Item // the host's daemons' units (mon, mgr, the OSDs' target)
+}
+
+// bootTargets enables, once the host's daemons run, the targets that
+// start them at boot: ceph-mon.target and ceph-mgr.target where the host
+// has those daemons (ceph-osd.target is the OSDs' own unit), and
+// ceph.target, which wants them.
+func (b *builder) bootTargets(host string) {
+	h := b.perHost[host]
+	var targets []*catalog.Item
+	if b.t.isMon(host) {
+		targets = append(targets, b.add(host, resource.Service{Unit: monTarget, Enabled: true, Running: true}, h.daemons...))
+	}
+	if contains(b.t.Mgrs, host) {
+		targets = append(targets, b.add(host, resource.Service{Unit: mgrTarget, Enabled: true, Running: true}, h.daemons...))
+	}
+	b.add(host, resource.Service{Unit: cephTarget, Enabled: true, Running: true}, append(targets, h.daemons...)...)
 }
 
 // restartCauses are what a daemon of the host restarts for.
@@ -181,6 +208,7 @@ func (b *builder) monitor(host string) {
 	mkfs := b.add(host, mkfsCommand(b.t, host), h.conf, kr)
 	gate := b.gateCommand(host, monOKToStopCommand(host), h.restartCauses(), mkfs, h.admin)
 	h.mon = b.service(host, monUnit(host), h.restartCauses(), mkfs, gate)
+	h.daemons = append(h.daemons, h.mon)
 }
 
 // manager declares a manager: its key, made in the cluster once the
@@ -193,7 +221,7 @@ func (b *builder) manager(host string) {
 	if h.mon != nil {
 		after = append(after, h.mon) // a host's daemons restart in Ceph's order: mon, mgr, osd
 	}
-	b.service(host, mgrUnit(host), h.restartCauses(), after...)
+	h.daemons = append(h.daemons, b.service(host, mgrUnit(host), h.restartCauses(), after...))
 }
 
 // osds declares an OSD host:
@@ -216,6 +244,7 @@ func (b *builder) osds(o osdHost) []*catalog.Item {
 	}
 	noout := b.gateCommand(o.Host, osdNooutCommand(o.Host), h.restartCauses(), after...)
 	target := b.service(o.Host, osdTarget, h.restartCauses(), noout)
+	h.daemons = append(h.daemons, target)
 	b.gateCommand(o.Host, osdUpCommand(o.Host), h.restartCauses(), target)
 	return devs
 }

@@ -303,6 +303,11 @@ exit 1
 const osdIDs = `osd_ids() { cephc osd ls-tree "$host" 2>/dev/null | tr '\n' ' '; }
 `
 
+// localOSDIDs are the OSDs whose directories the host has: on a first
+// start an OSD is in no host bucket of the CRUSH map until it booted.
+const localOSDIDs = `local_osd_ids() { cat /var/lib/ceph/osd/ceph-*/whoami 2>/dev/null | tr '\n' ' '; }
+`
+
 // noout is the guard of osd-up: the host's OSDs have no noout flag.
 const nooutSet = `noout_set() {
 	cephc osd dump -f json | json 'import json, sys
@@ -332,21 +337,27 @@ echo "fundament: noout set on $host (OSDs $ids)"
 }
 
 // osdUpCommand runs after the host's OSDs restarted: it waits until they
-// are up again, then unsets the host's noout. Its guard (no noout on the
+// (the host's OSD directories: a new OSD is in the CRUSH map's host
+// bucket only once it booted) are up again, then unsets the host's noout
+// where it is set (a first start set none). Its guard (no noout on the
 // host) also makes an apply unset a flag an interrupted one left.
 func osdUpCommand(host string) resource.Command {
 	body := fmt.Sprintf(`host=%s
-%s
+%s%s
 up() {
 	cephc osd dump -f json | json 'import json, sys
 want = set(int(i) for i in sys.argv[1:])
 up = set(o["osd"] for o in json.load(sys.stdin).get("osds", []) if o.get("up") == 1)
-sys.exit(0 if want <= up else 1)' $(osd_ids)
+sys.exit(0 if want <= up else 1)' $(local_osd_ids)
 }
 wait_for "the OSDs of $host are up" 600 up
-cephc osd unset-group noout "$host"
-echo "fundament: the OSDs of $host are up; noout unset"
-`, resource.Quote(host), osdIDs)
+if noout_set; then
+	cephc osd unset-group noout "$host"
+	echo "fundament: the OSDs of $host are up; noout unset"
+else
+	echo "fundament: the OSDs of $host are up"
+fi
+`, resource.Quote(host), localOSDIDs, nooutSet)
 	return resource.Command{Name: "ceph/osd-up", Script: script(body),
 		Guard: guard("host=" + resource.Quote(host) + "\n" + nooutSet + "! noout_set\n"), Timeout: "11m", Idempotent: true}
 }
