@@ -30,7 +30,7 @@ func CephSpecs(c *model.Cloud) []Spec {
 		return nil
 	}
 	specs := []Spec{
-		{Name: CephFSID, Kind: Token, Description: "Ceph cluster id (fsid; an identifier, in ceph.conf)"},
+		{Name: CephFSID, Kind: Token, Identifier: true, Description: "Ceph cluster id (fsid; an identifier, in ceph.conf)"},
 		{Name: CephMonKey, Kind: CephxKey, Description: "Ceph mon. key, shared by the monitors"},
 		{Name: CephAdminKey, Kind: CephxKey, Description: "Ceph client.admin key"},
 		{Name: CephBootstrapOSDKey, Kind: CephxKey, Description: "Ceph client.bootstrap-osd key (ceph-volume makes OSDs with it)"},

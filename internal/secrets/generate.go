@@ -65,6 +65,11 @@ type Spec struct {
 	Length int
 	// Description is informational for callers (not stored).
 	Description string
+	// Identifier marks a value that is kept with the secrets so that it
+	// is generated once and never changes, but is no credential: it may
+	// appear in output and on hosts (Ceph's fsid, in ceph.conf and every
+	// `ceph -s`). The secrets checks of the tests pass it over.
+	Identifier bool
 	// Cert describes a Certificate; nil for the other kinds.
 	Cert *CertSpec
 	// Ring makes the spec the first member of a key ring: secrets named

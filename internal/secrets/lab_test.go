@@ -96,6 +96,7 @@ func (n *needles) read(t *testing.T, l *labtest.Lab) {
 		t.Fatal(err)
 	}
 	names, err := store.List()
+	identifiers := secrets.Identifiers(l.Cloud)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,9 +107,9 @@ func (n *needles) read(t *testing.T, l *labtest.Lab) {
 		}
 		v = strings.TrimSpace(v)
 		switch {
-		case name == secrets.CephFSID:
-			// An identifier kept with the secrets, no credential:
-			// ceph.conf and Ceph's own logs carry it.
+		case identifiers[name]:
+			// Kept with the secrets, no credential (Ceph's fsid:
+			// ceph.conf and Ceph's own logs carry it).
 		case strings.Contains(v, "BEGIN CERTIFICATE"):
 		case strings.Contains(v, "-----BEGIN"):
 			for _, line := range strings.Split(v, "\n") {

@@ -30,3 +30,15 @@ func Required(c *model.Cloud) []Spec {
 	}
 	return specs
 }
+
+// Identifiers are the names of the required secrets that are no
+// credentials (Spec.Identifier).
+func Identifiers(c *model.Cloud) map[string]bool {
+	out := map[string]bool{}
+	for _, sp := range Required(c) {
+		if sp.Identifier {
+			out[sp.Name] = true
+		}
+	}
+	return out
+}

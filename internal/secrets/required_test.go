@@ -57,3 +57,18 @@ func TestRequiredFollowsEnabledServices(t *testing.T) {
 		})
 	}
 }
+
+// Ceph's fsid is the one identifier among the secrets: every key stays
+// a credential.
+func TestIdentifiers(t *testing.T) {
+	got := Identifiers(&model.Cloud{})
+	if len(got) != 1 || !got[CephFSID] {
+		t.Errorf("identifiers %v, want only %s", got, CephFSID)
+	}
+	off := false
+	c := &model.Cloud{}
+	c.Services.Ceph.Enabled = &off
+	if got := Identifiers(c); len(got) != 0 {
+		t.Errorf("identifiers without Ceph: %v", got)
+	}
+}

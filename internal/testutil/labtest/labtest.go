@@ -148,7 +148,11 @@ func (l *Lab) readSecrets() {
 		l.T.Fatal(err)
 	}
 	l.secretValues = nil
+	identifiers := secrets.Identifiers(l.Cloud)
 	for _, n := range names {
+		if identifiers[n] { // no credential (Ceph's fsid): output may show it
+			continue
+		}
 		v, err := store.Get(n)
 		if err != nil {
 			l.T.Fatal(err)
