@@ -94,7 +94,7 @@ func expectedWarnings(t *topology) map[string]bool {
 //     written), HEALTH_ERR, or PGs inactive (their I/O blocks);
 //   - DEGRADED: HEALTH_WARN (each warning's code and message), a monitor
 //     out of quorum, an OSD down or out, PGs not active+clean, no active
-//     manager or no standby; Hosts names the hosts at fault where Ceph
+//     manager or fewer managers than placed; Hosts names the hosts at fault where Ceph
 //     says which (a monitor's, a down OSD's), else every Ceph host;
 //   - OK: HEALTH_OK (or only the warnings the model expects), every
 //     monitor in quorum, every OSD up and in, every PG active+clean.
@@ -147,8 +147,10 @@ func evaluate(t *topology, answers []health.Answer) health.Result {
 		attributed = false
 	default:
 		mgr = fmt.Sprintf("manager %s active, %d standby", v.Mgr.ActiveName, v.Mgr.NumStandby)
-		if v.Mgr.NumStandby == 0 && len(t.Mgrs) > 1 {
-			problems = append(problems, fmt.Sprintf("no standby manager (%d placed)", len(t.Mgrs)))
+		// Ceph itself does not warn while one manager serves: a manager
+		// that did not come back (its host restarted) is said here.
+		if running := 1 + v.Mgr.NumStandby; running < len(t.Mgrs) {
+			problems = append(problems, fmt.Sprintf("%d of %d managers run", running, len(t.Mgrs)))
 			attributed = false
 		}
 	}

@@ -216,3 +216,18 @@ func TestMutedWarningIsSaid(t *testing.T) {
 		}
 	}
 }
+
+// A manager that did not come back is said, though Ceph does not warn
+// while another serves.
+func TestEvaluateMissingManager(t *testing.T) {
+	top := labTopology(t)
+	mgr := strings.Replace(fixture(t, "real/mgr-stat.json"), `"num_standby":2`, `"num_standby":1`, 1)
+	st := strings.Replace(fixture(t, "real/status.json"), `"status":"HEALTH_WARN"`, `"status":"HEALTH_OK"`, 1)
+	st = strings.ReplaceAll(st, `"muted":false`, `"muted":true`)
+	a := health.Answer{Host: "stor-1", Out: "== status\n" + st + "== mgr\n" + mgr + "\n== tree\n" +
+		fixture(t, "real/osd-tree.json") + "== df\n" + fixture(t, "real/df.json") + "== end\n"}
+	r := evaluate(top, []health.Answer{a})
+	if r.Status != health.Degraded || !strings.HasPrefix(r.Reason, "2 of 3 managers run: ") {
+		t.Errorf("%s: %s", r.Status, r.Reason)
+	}
+}
