@@ -36,10 +36,13 @@ json() {
 
 func script(body string) string { return "set -eu\n" + helpers + body }
 
-// guard begins a guard with the helpers, the ceph CLI's timeouts shorter:
-// guards run in the plan's observation, at most a minute together.
+// guard begins a guard with the helpers, the ceph CLI's timeouts shorter,
+// within the plan's observation of a host (2 minutes): a host's guards run
+// at once, a dozen ceph calls on the first monitor, each a Python start.
+// With 20 s, on a machine at load 20 (CI, three labs), every cluster
+// guard timed out and the re-plan ran them all again.
 func guard(body string) string {
-	return helpers + "cephc() { timeout 20 ceph --connect-timeout 10 \"$@\"; }\n" + body
+	return helpers + "cephc() { timeout 60 ceph --connect-timeout 30 \"$@\"; }\n" + body
 }
 
 // monDone marks a monitor whose store ceph-mon --mkfs finished.
