@@ -38,23 +38,15 @@ const (
 	// (cinder: the volumes pool).
 	client  = "cinder"
 	keyring = "/var/lib/ceph/fundament/client.cinder.keyring"
+	// asClient are rbd's arguments that make it that client.
+	asClient = "--id " + client + " --keyring " + keyring
 	// rbdc is the rbd tool as that client.
-	rbdc = "timeout 180 rbd --id " + client + " --keyring " + keyring
+	rbdc = "timeout 180 rbd " + asClient
 )
 
 var storage = []string{"stor-1", "stor-2", "stor-3"}
 
 type cephLab struct{ *labtest.Lab }
-
-// timed runs a phase and logs how long it took.
-func (l *cephLab) timed(phase string, f func()) time.Duration {
-	l.T.Helper()
-	start := time.Now()
-	f()
-	d := time.Since(start)
-	l.T.Logf("phase %-36s %s", phase, d.Round(time.Second))
-	return d
-}
 
 // in runs a script on a storage host; its output is recorded for the
 // secrets check.
@@ -94,12 +86,12 @@ type clusterStatus struct {
 
 func TestLabCeph(t *testing.T) {
 	l := &cephLab{labtest.New(t, labtest.Config{Prefix: labPrefix, Net: labNet, CloudName: cloud, Secrets: true, Components: "ceph"})}
-	l.timed("lab up", func() { t.Log(labtest.LastLine(l.Up())) })
+	l.Timed("lab up", func() { t.Log(labtest.LastLine(l.Up())) })
 	// The storage VLANs cross the lab's switches; nothing of a host
 	// depends on them, so the fabric is applied first.
-	l.timed("apply fabric", func() { l.Must("apply", "--auto-approve", "--component", "fabric") })
+	l.Timed("apply fabric", func() { l.Must("apply", "--auto-approve", "--component", "fabric") })
 	var toHealthy time.Duration
-	l.timed("apply ceph until status OK", func() {
+	l.Timed("apply ceph until status OK", func() {
 		start := time.Now()
 		out := l.Must("apply", "--auto-approve")
 		t.Logf("first apply in %s: %s", time.Since(start).Round(time.Second), labtest.LastLine(out))
@@ -179,9 +171,9 @@ done`)
 		if got := l.in(t, "stor-1", rbdc+" export --no-progress volumes/fm-before - | sha256sum"); got != sum {
 			t.Fatalf("read back %s, wrote %s", got, sum)
 		}
-		l.timed("lab stop stor-3", func() { l.Must("lab", "stop", "stor-3") })
+		l.Timed("lab stop stor-3", func() { l.Must("lab", "stop", "stor-3") })
 		var during string
-		l.timed("write and read degraded", func() {
+		l.Timed("write and read degraded", func() {
 			during = l.in(t, "stor-1", "head -c 16M /dev/urandom > /root/during && "+rbdc+" import --no-progress /root/during volumes/fm-during && sha256sum < /root/during")
 			if got := l.in(t, "stor-1", rbdc+" export --no-progress volumes/fm-during - | sha256sum"); got != during {
 				t.Errorf("with stor-3 stopped: read back %s, wrote %s", got, during)
@@ -250,7 +242,7 @@ const writerScript = `i=0 fail=0 max=0
 while [ ! -e /root/writer.stop ]; do
 	i=$((i + 1))
 	s=$(date +%s%N)
-	if ! timeout 60 rbd --id cinder --keyring /var/lib/ceph/fundament/client.cinder.keyring bench --io-type write --io-size 4096 --io-threads 1 --io-total 131072 --io-pattern rand volumes/fm-writer >/dev/null 2>>/root/writer.err; then
+	if ! timeout 60 rbd ` + asClient + ` bench --io-type write --io-size 4096 --io-threads 1 --io-total 131072 --io-pattern rand volumes/fm-writer >/dev/null 2>>/root/writer.err; then
 		fail=$((fail + 1))
 		echo "$(date +%T) round $i failed" >> /root/writer.err
 	fi
@@ -290,7 +282,7 @@ func (l *cephLab) rollingRestart(t *testing.T) {
 		t.Errorf("the plan does not restart ceph-osd.target on the 3 storage hosts:\n%s", plan)
 	}
 	applied := time.Now()
-	l.timed("apply the ceph.conf change (rolling restart)", func() {
+	l.Timed("apply the ceph.conf change (rolling restart)", func() {
 		t.Log(labtest.LastLine(l.Must("apply", "--auto-approve")))
 	})
 

@@ -44,14 +44,6 @@ func (l *rabbitLab) in(host, script string, env ...string) string {
 	return strings.TrimSpace(l.Must(append(args, "sh", "-c", script)...))
 }
 
-// timed runs a phase and logs how long it took.
-func (l *rabbitLab) timed(phase string, f func()) {
-	l.T.Helper()
-	start := time.Now()
-	f()
-	l.T.Logf("phase %-32s %s", phase, time.Since(start).Round(time.Second))
-}
-
 func (l *rabbitLab) waitStatus(what string, limit time.Duration, ok func([]health.Result) bool) []health.Result {
 	l.T.Helper()
 	rs := l.WaitStatus(what, limit, ok, "rabbitmq,memcached", "rabbitmq", "memcached")
@@ -107,12 +99,12 @@ func TestLabRabbitMQ(t *testing.T) {
 		Services: []*service.Service{servicetest.Queued}})}
 	c := l.Cloud
 	queuePW := l.Secret(servicetest.Queued.QueueSecret())
-	l.timed("lab up", func() { t.Log(l.Up()) })
+	l.Timed("lab up", func() { t.Log(l.Up()) })
 	// The lab's switches carry the internal API VLAN between the hosts;
 	// --component follows dependencies between resources, and nothing of
 	// a host depends on the switches.
-	l.timed("apply fabric", func() { l.Must("apply", "--auto-approve", "--component", "fabric") })
-	l.timed("apply rabbitmq,memcached", func() {
+	l.Timed("apply fabric", func() { l.Must("apply", "--auto-approve", "--component", "fabric") })
+	l.Timed("apply rabbitmq,memcached", func() {
 		out := l.Must("apply", "--auto-approve", "--component", "rabbitmq,memcached")
 		// Where the time goes: the members' starts, joins, gates.
 		for _, line := range strings.Split(out, "\n") {
@@ -124,7 +116,7 @@ func TestLabRabbitMQ(t *testing.T) {
 		}
 		t.Log(labtest.LastLine(out))
 	})
-	l.timed("status OK", func() { l.waitStatus("RabbitMQ and Memcached healthy", 5*time.Minute, bothOK) })
+	l.Timed("status OK", func() { l.waitStatus("RabbitMQ and Memcached healthy", 5*time.Minute, bothOK) })
 
 	members := []string{"ctl-1", "ctl-2", "ctl-3"}
 	var amqp, memcached []string
@@ -178,7 +170,7 @@ func TestLabRabbitMQ(t *testing.T) {
 		}
 	})
 	t.Run("no-op re-apply", func(t *testing.T) {
-		l.timed("no-op re-apply", func() {
+		l.Timed("no-op re-apply", func() {
 			if out := l.Must("apply", "--auto-approve", "--component", "rabbitmq,memcached"); !strings.Contains(out, "No changes.") {
 				t.Errorf("a re-apply changes something:\n%s", out)
 			}
@@ -188,8 +180,8 @@ func TestLabRabbitMQ(t *testing.T) {
 		// The first member: it leads the test queue (declared through
 		// it) and makes the accounts.
 		victim := "ctl-1"
-		l.timed("lab stop "+victim, func() { l.Must("lab", "stop", victim) })
-		l.timed("status DEGRADED", func() {
+		l.Timed("lab stop "+victim, func() { l.Must("lab", "stop", victim) })
+		l.Timed("status DEGRADED", func() {
 			l.waitStatus("DEGRADED naming "+victim, 5*time.Minute, func(rs []health.Result) bool {
 				for _, check := range []string{"rabbitmq-cluster", "memcached-instances"} {
 					r := labtest.Find(rs, check)
@@ -203,8 +195,8 @@ func TestLabRabbitMQ(t *testing.T) {
 		if out := l.in("ctl-2", "python3 -c \"$S\" "+strings.Join(amqp, ","), pw, "S="+queueScript); !strings.HasPrefix(out, "passed via") {
 			t.Errorf("with %s stopped the message did not pass: %s", victim, l.Redact(out))
 		}
-		l.timed("lab start "+victim, func() { l.Must("lab", "start", victim) })
-		l.timed("status OK again", func() { l.waitStatus("RabbitMQ and Memcached healthy again", 10*time.Minute, bothOK) })
+		l.Timed("lab start "+victim, func() { l.Must("lab", "start", victim) })
+		l.Timed("status OK again", func() { l.waitStatus("RabbitMQ and Memcached healthy again", 10*time.Minute, bothOK) })
 		if out := l.Must("plan", "--component", "rabbitmq,memcached"); !strings.Contains(out, "No changes.") {
 			t.Errorf("after the restart, a re-plan changes something:\n%s", out)
 		}

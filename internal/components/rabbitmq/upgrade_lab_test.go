@@ -223,7 +223,7 @@ func TestLabRabbitMQUpgrade(t *testing.T) {
 		Secrets: true, Components: "rabbitmq", Services: []*service.Service{servicetest.Queued}})}
 	c := l.Cloud
 	members := []string{"ctl-1", "ctl-2", "ctl-3"}
-	l.timed("lab up", func() { t.Log(l.Up()) })
+	l.Timed("lab up", func() { t.Log(l.Up()) })
 
 	// The repository, served from the machine's address on the
 	// management bridge: the package as the image has it, rebuilt on
@@ -238,7 +238,7 @@ func TestLabRabbitMQUpgrade(t *testing.T) {
 	old := l.in("ctl-1", "dpkg-query -W -f='${Version}' "+serverPackageName)
 	newVersion := old + "+fm1"
 	deb := serverPackageName + "_" + newVersion + "_all.deb"
-	l.timed("rebuild "+serverPackageName, func() {
+	l.Timed("rebuild "+serverPackageName, func() {
 		l.in("ctl-1", `sh -c "$S" rebuild `+serverPackageName+" '"+newVersion+"' /var/tmp/"+deb+" && curl -fsS -T /var/tmp/"+deb+" "+url+deb,
 			"S="+aptrepo.RebuildScript)
 	})
@@ -249,9 +249,9 @@ func TestLabRabbitMQUpgrade(t *testing.T) {
 		t.Logf("%s %s -> %s (%d bytes)", serverPackageName, old, newVersion, st.Size())
 	}
 
-	l.timed("apply fabric", func() { l.Must("apply", "--auto-approve", "--component", "fabric") })
-	l.timed("apply rabbitmq", func() { t.Log(labtest.LastLine(l.Must("apply", "--auto-approve"))) })
-	l.timed("status OK", func() {
+	l.Timed("apply fabric", func() { l.Must("apply", "--auto-approve", "--component", "fabric") })
+	l.Timed("apply rabbitmq", func() { t.Log(labtest.LastLine(l.Must("apply", "--auto-approve"))) })
+	l.Timed("status OK", func() {
 		l.WaitStatus("RabbitMQ healthy", 5*time.Minute, func(rs []health.Result) bool {
 			return labtest.Find(rs, "rabbitmq-cluster") != nil && health.Worst(rs) == health.OK
 		}, "rabbitmq", "rabbitmq")
@@ -260,7 +260,7 @@ func TestLabRabbitMQUpgrade(t *testing.T) {
 	// Every member's source of the new version, and its list (that
 	// source's alone: the lab reaches no Debian mirror, and apt-get
 	// update of every source waits minutes for each to time out).
-	l.timed("apt source", func() {
+	l.Timed("apt source", func() {
 		for _, h := range members {
 			l.in(h, `printf '%s' "$S" >`+upgradeSources+` && apt-get update -qq -o Dir::Etc::SourceList=`+upgradeSources+
 				` -o Dir::Etc::SourceParts=- -o APT::Get::List-Cleanup=0`, "S="+aptrepo.Sources(url))
@@ -329,7 +329,7 @@ func TestLabRabbitMQUpgrade(t *testing.T) {
 	planFile := filepath.Join(t.TempDir(), "upgrade.plan")
 	var applyOut string
 	start := time.Now()
-	l.timed("plan", func() {
+	l.Timed("plan", func() {
 		t.Log(l.Must("plan", "-out", planFile))
 		// Per member: the package changes, in the rolling group, and the
 		// server restarts because of it.
@@ -359,7 +359,7 @@ func TestLabRabbitMQUpgrade(t *testing.T) {
 			}
 		}
 	})
-	l.timed("apply the upgrade", func() {
+	l.Timed("apply the upgrade", func() {
 		var err error
 		applyOut, err = l.Fm("apply", "-o", "json", planFile)
 		if err != nil {

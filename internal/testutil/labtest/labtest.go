@@ -256,6 +256,16 @@ func (l *Lab) Holder(addr string) string {
 	return ""
 }
 
+// Timed runs a phase of the test, logs how long it took and returns it.
+func (l *Lab) Timed(phase string, f func()) time.Duration {
+	l.T.Helper()
+	start := time.Now()
+	f()
+	d := time.Since(start)
+	l.T.Logf("phase %-36s %s", phase, d.Round(time.Second))
+	return d
+}
+
 // Record adds output of another program (a client run by the test) to
 // what must show no secret.
 func (l *Lab) Record(out string) { l.outputs = append(l.outputs, out) }
