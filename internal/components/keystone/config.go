@@ -72,6 +72,16 @@ func (k conf) String() string {
 		Set("max_active_keys", strconv.Itoa(FernetKeys.MaxActive))
 	f.Section("federation").
 		Set("sso_callback_template", "/etc/keystone/sso_callback_template.html")
+	if k.Cloud.Spec.Profile == model.ProfileLab {
+		// Every password login (each openstack command, each service's
+		// token) costs a bcrypt verification: at the default cost 12
+		// about a quarter of a second of a core, seconds on the lab's 2
+		// loaded cores, where logins queued past HAProxy's timeout after
+		// a control host stopped. The lab's passwords are generated
+		// secrets, whose strength is not in the hash's cost; 4 is
+		// bcrypt's least. It applies to hashes written from now on.
+		f.Section("identity").Set("password_hash_rounds", strconv.Itoa(labPasswordHashRounds))
+	}
 	// HAProxy terminates TLS on the public endpoint and says so in
 	// X-Forwarded-Proto: Keystone then writes https into the links of its
 	// version documents.
@@ -84,6 +94,9 @@ func (k conf) String() string {
 		Set("expiration", strconv.Itoa(ks.TokenExpiration))
 	return f.String()
 }
+
+// labPasswordHashRounds is bcrypt's cost in the lab (its least).
+const labPasswordHashRounds = 4
 
 // workers sizes uwsgi. Keystone's work is CPU bound (password hashing,
 // Fernet), so processes beyond the cores only queue; threads overlap the
