@@ -12,6 +12,7 @@ import (
 	"github.com/fundament-cloud/fundament/internal/components/custom"
 	"github.com/fundament-cloud/fundament/internal/components/fabric"
 	"github.com/fundament-cloud/fundament/internal/components/galera"
+	"github.com/fundament-cloud/fundament/internal/components/glance"
 	"github.com/fundament-cloud/fundament/internal/components/hostnet"
 	"github.com/fundament-cloud/fundament/internal/components/keystone"
 	"github.com/fundament-cloud/fundament/internal/components/loadbalancer"
@@ -33,6 +34,7 @@ var all = []catalog.Component{
 	loadbalancer.Component{},
 	keystone.Component{},
 	placement.Component{},
+	glance.Component{},
 	custom.Component{},
 }
 

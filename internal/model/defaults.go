@@ -163,7 +163,7 @@ func applyDefaults(c *Cloud) {
 		os.Keystone.TokenExpiration = DefaultTokenExpiry
 	}
 	if os.Glance.Backend == "" {
-		os.Glance.Backend = "rbd"
+		os.Glance.Backend = pick[StorageBackend](Enabled(sv.Ceph.Enabled, true), "rbd", "file")
 	}
 	if os.Cinder.Backend == "" {
 		os.Cinder.Backend = "rbd"

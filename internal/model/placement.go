@@ -47,8 +47,6 @@ func (c *Cloud) ServiceList() []*Service {
 		{Name: "ceph-mon", Component: "ceph", Key: "ceph.monitors", Placement: &sv.Ceph.Monitors, Quorum: true, Enabled: ceph, Networks: public},
 		{Name: "ceph-mgr", Component: "ceph", Key: "ceph.managers", Placement: &sv.Ceph.Managers, Enabled: ceph, Networks: public},
 		{Name: "ceph-osd", Component: "ceph", Key: "ceph.osds.hosts", Placement: &sv.Ceph.OSDs.Hosts, Enabled: ceph, Networks: []NetworkRole{NetStoragePublic, NetStorageCluster}},
-		{Name: "glance", Component: "openstack", Key: "openstack.glance.hosts", Placement: &os.Glance.Hosts, Enabled: Enabled(os.Glance.Enabled, true)},
-		{Name: "placement", Component: "openstack", Key: "openstack.placement.hosts", Placement: &os.Placement.Hosts, Enabled: Enabled(os.Placement.Enabled, true)},
 		{Name: "nova-api", Component: "openstack", Key: "openstack.nova.hosts", Placement: &os.Nova.Hosts, Enabled: Enabled(os.Nova.Enabled, true)},
 		{Name: "nova-compute", Component: "openstack", Key: "openstack.nova.compute_hosts", Placement: &os.Nova.ComputeHosts, Enabled: Enabled(os.Nova.Enabled, true)},
 		{Name: "neutron-server", Component: "openstack", Key: "openstack.neutron.hosts", Placement: &os.Neutron.Hosts, Enabled: Enabled(os.Neutron.Enabled, true)},

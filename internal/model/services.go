@@ -114,8 +114,15 @@ type Glance struct {
 	Meta
 	Enabled *bool     `yaml:"enabled"`
 	Hosts   Placement `yaml:"hosts"`
-	// Backend stores images: rbd (Ceph) or file. Default rbd.
+	// Backend stores images: rbd (Ceph pool images) or file (a
+	// directory of each Glance host). Default rbd while Ceph is enabled,
+	// else file.
 	Backend StorageBackend `yaml:"backend"`
+	// FileStoreShared says that the file store's directory
+	// (/var/lib/glance/images) is storage every Glance host shares (NFS,
+	// CephFS), mounted by the operator: a file store on more than one
+	// host needs it, or each host keeps the images uploaded to it alone.
+	FileStoreShared bool `yaml:"file_store_shared"`
 }
 
 // Nova is the compute service.

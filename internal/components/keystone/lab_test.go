@@ -43,10 +43,10 @@ const (
 	// applied are the components the test applies (with what they
 	// depend on: host networking on their hosts); fabric for the leaves'
 	// gateway of the public network, the machine's route to the public
-	// virtual IP; placement because examples/lab enables it: Keystone
-	// registers it and HAProxy has its frontends, whose backends must
-	// answer for the load balancer to be OK.
-	applied = "fabric,galera,rabbitmq,memcached,loadbalancer,keystone,placement"
+	// virtual IP; placement and glance because examples/lab enables
+	// them: Keystone registers them and HAProxy has their frontends,
+	// whose backends must answer for the load balancer to be OK.
+	applied = "fabric,galera,rabbitmq,memcached,loadbalancer,keystone,placement,glance"
 )
 
 type ksLab struct{ *labtest.Lab }

@@ -4,7 +4,6 @@ import (
 	"net/netip"
 
 	"github.com/fundament-cloud/fundament/internal/components/keystone"
-	"github.com/fundament-cloud/fundament/internal/endpoint"
 	"github.com/fundament-cloud/fundament/internal/model"
 	"github.com/fundament-cloud/fundament/internal/render/ini"
 	"github.com/fundament-cloud/fundament/internal/uwsgi"
@@ -90,8 +89,3 @@ func uwsgiConf(c *model.Cloud, addr netip.Addr) string {
 
 // dropIn runs uwsgi with uwsgiConf under Debian's unit.
 func dropIn() string { return uwsgi.DropIn(header, uwsgiPath) }
-
-// backendURL is Placement's own URL on a host, past HAProxy.
-func backendURL(addr netip.Addr) string {
-	return "http://" + endpoint.HostPort(addr, Service.API.Port) + Service.API.Path
-}

@@ -34,8 +34,10 @@ const (
 	labNet = "10.186."
 	cloud  = "pltest"
 	// applied: Placement and what it needs (no RabbitMQ: Placement has no
-	// queue); fabric for the machine's route to the public virtual IP.
-	applied = "fabric,galera,memcached,loadbalancer,keystone,placement"
+	// queue); fabric for the machine's route to the public virtual IP;
+	// glance, which examples/lab enables: HAProxy has its frontends, whose
+	// backends must answer for the load balancer to be OK.
+	applied = "fabric,galera,memcached,loadbalancer,keystone,placement,glance"
 )
 
 type plLab struct {

@@ -1,4 +1,4 @@
-package placement
+package apiservice
 
 import (
 	"errors"
@@ -7,49 +7,50 @@ import (
 
 	"github.com/fundament-cloud/fundament/internal/health"
 	"github.com/fundament-cloud/fundament/internal/testutil/example"
+	"github.com/fundament-cloud/fundament/internal/testutil/servicetest"
 )
 
 func TestEvaluate(t *testing.T) {
 	c := example.Load(t, "lab")
-	tg, err := newTarget(c, Hosts(c))
+	tg, err := NewTarget(c, servicetest.Demo, servicetest.Demo.Hosts(c), "Demo", "/usr/local/libexec/fundament/demo-helper.py")
 	if err != nil {
 		t.Fatal(err)
 	}
-	good := func(i int) hostView {
-		return hostView{Results: map[string]urlResult{
-			tg.backends[i]: {OK: true, Version: "1.39", Seconds: 0.02},
-			tg.vip:         {OK: true, Version: "1.39", Seconds: 0.03},
+	good := func(i int) View {
+		return View{Results: map[string]URLResult{
+			tg.Backends[i]: {OK: true, Version: "1.39", Seconds: 0.02},
+			tg.VIP:         {OK: true, Version: "1.39", Seconds: 0.03},
 		}}
 	}
 	tests := []struct {
 		name  string
-		views func() []hostView
+		views func() []View
 		want  []health.Status // ctl-1, ctl-2, ctl-3, internal-vip
 		vip   string          // in the virtual IP's reason
 	}{
-		{"all serve", func() []hostView { return []hostView{good(0), good(1), good(2)} },
+		{"all serve", func() []View { return []View{good(0), good(1), good(2)} },
 			[]health.Status{health.OK, health.OK, health.OK, health.OK}, "from ctl-1, ctl-2, ctl-3"},
-		{"one host unreachable", func() []hostView {
-			return []hostView{good(0), {Err: errors.New("no route to host")}, good(2)}
+		{"one host unreachable", func() []View {
+			return []View{good(0), {Err: errors.New("no route to host")}, good(2)}
 		}, []health.Status{health.OK, health.Down, health.OK, health.OK}, "from ctl-1, ctl-3"},
-		{"one Placement without authentication", func() []hostView {
+		{"one API without authentication", func() []View {
 			v := good(1)
-			v.Results[tg.backends[1]] = urlResult{Error: "resource providers without a token: HTTP 200, not 401 (no authentication?)"}
-			return []hostView{good(0), v, good(2)}
+			v.Results[tg.Backends[1]] = URLResult{Error: "resource providers without a token: HTTP 200, not 401 (no authentication?)"}
+			return []View{good(0), v, good(2)}
 		}, []health.Status{health.OK, health.Down, health.OK, health.OK}, ""},
-		{"virtual IP fails from one host", func() []hostView {
+		{"virtual IP fails from one host", func() []View {
 			v := good(2)
-			v.Results[tg.vip] = urlResult{Error: "URLError: timed out"}
-			return []hostView{good(0), good(1), v}
+			v.Results[tg.VIP] = URLResult{Error: "URLError: timed out"}
+			return []View{good(0), good(1), v}
 		}, []health.Status{health.OK, health.OK, health.OK, health.Degraded}, "not from ctl-3: URLError: timed out"},
-		{"nothing answers", func() []hostView {
-			e := hostView{Err: errors.New("exit status 1: Placement is not deployed here")}
-			return []hostView{e, e, e}
+		{"nothing answers", func() []View {
+			e := View{Err: errors.New("exit status 1: Demo is not deployed here")}
+			return []View{e, e, e}
 		}, []health.Status{health.Down, health.Down, health.Down, health.Down}, "could be asked"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rs := tg.evaluate(tt.views())
+			rs := tg.Evaluate(tt.views())
 			if len(rs) != 4 {
 				t.Fatalf("%d results: %+v", len(rs), rs)
 			}
