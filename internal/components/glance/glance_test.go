@@ -8,7 +8,6 @@ package glance
 // of the one-time step and the services, the rolling group, the store.
 
 import (
-	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -19,78 +18,27 @@ import (
 	"github.com/fundament-cloud/fundament/internal/components/keystone"
 	"github.com/fundament-cloud/fundament/internal/model"
 	"github.com/fundament-cloud/fundament/internal/resource"
-	"github.com/fundament-cloud/fundament/internal/testutil/catalogtext"
 	"github.com/fundament-cloud/fundament/internal/testutil/componenttest"
 	"github.com/fundament-cloud/fundament/internal/testutil/example"
 	"github.com/fundament-cloud/fundament/internal/testutil/golden"
 )
 
-// fakeSecrets are unique values that look like secrets, so that a test
-// can find every place one ends up.
-type fakeSecrets map[string]string
-
-func newFakeSecrets() fakeSecrets {
-	s := fakeSecrets{}
-	for i, n := range []string{Service.DatabaseSecret(), Service.UserSecret(), keystone.MemcacheSecret} {
-		s[n] = fmt.Sprintf("Zq%08xSecretValueOf%s", i*7919+12345, strings.ReplaceAll(n, "-", ""))
-	}
-	return s
+func newFakeSecrets() componenttest.Secrets {
+	return componenttest.NewSecrets(Service.DatabaseSecret(), Service.UserSecret(), keystone.MemcacheSecret)
 }
 
-func (s fakeSecrets) get(name string) (string, error) {
-	v, ok := s[name]
-	if !ok {
-		return "", fmt.Errorf("secret %q not found (run generate first)", name)
-	}
-	return v, nil
-}
-
-// placeholders replaces every secret value by {{secret NAME}}.
-func (s fakeSecrets) placeholders(text string) string {
-	for n, v := range s {
-		text = strings.ReplaceAll(text, v, "{{secret "+n+"}}")
-	}
-	return text
-}
-
-func compile(t *testing.T, c *model.Cloud, s fakeSecrets) *catalog.Catalog {
+func compile(t *testing.T, c *model.Cloud, s componenttest.Secrets) *catalog.Catalog {
 	t.Helper()
-	return componenttest.Compile(t, Component{}, &catalog.Input{Cloud: c, RepoDir: t.TempDir(), Secret: s.get})
-}
-
-// render prints every host's Glance items in the order the engine
-// applies them; helper.py by its size.
-func render(cat *catalog.Catalog, s fakeSecrets) string {
-	return catalogtext.Render(cat, catalogtext.Options{Items: catalogtext.Of(Service.Name), Secret: s.placeholders,
-		Content: func(path string, content []byte) string {
-			if path == helperPath {
-				return fmt.Sprintf("helper.py (%d bytes)", len(content))
-			}
-			return ""
-		}})
+	return componenttest.Compile(t, Component{}, &catalog.Input{Cloud: c, RepoDir: t.TempDir(), Secret: s.Get})
 }
 
 func TestGolden(t *testing.T) {
-	for _, name := range []string{"lab", "production"} {
-		t.Run(name, func(t *testing.T) {
-			s := newFakeSecrets()
-			golden.Check(t, name+".txt", render(compile(t, example.Load(t, name), s), s))
-		})
-	}
-}
-
-func item(t *testing.T, cat *catalog.Catalog, host string, id resource.ID) *catalog.Item {
-	t.Helper()
-	it, ok := cat.Get(catalog.Ref{Host: host, ID: id})
-	if !ok {
-		t.Fatalf("%s has no %s", host, id)
-	}
-	return it
+	componenttest.Goldens(t, Component{}, helperPath, Service.DatabaseSecret(), Service.UserSecret(), keystone.MemcacheSecret)
 }
 
 func confOf(t *testing.T, cat *catalog.Catalog, host string) resource.File {
 	t.Helper()
-	return item(t, cat, host, resource.File{Path: confPath}.ID()).Resource.(resource.File)
+	return componenttest.Item(t, cat, host, resource.File{Path: confPath}.ID()).Resource.(resource.File)
 }
 
 // TestConfigGolden: glance-api.conf of the lab's one host (the file
@@ -106,7 +54,7 @@ func TestConfigGolden(t *testing.T) {
 			if !conf.Secret || conf.Mode != "0640" || conf.Group != "glance" {
 				t.Errorf("glance-api.conf: secret %t mode %s group %s", conf.Secret, conf.Mode, conf.Group)
 			}
-			golden.Check(t, tc.golden, s.placeholders(string(conf.Content)))
+			golden.Check(t, tc.golden, s.Placeholders(string(conf.Content)))
 		})
 	}
 }
@@ -179,38 +127,7 @@ func TestStore(t *testing.T) {
 func TestNoSecretOutsideSecretPlaces(t *testing.T) {
 	s := newFakeSecrets()
 	cat := compile(t, example.Load(t, "production"), s)
-	contains := func(text string) string {
-		for n, v := range s {
-			if strings.Contains(text, v) {
-				return n
-			}
-		}
-		return ""
-	}
-	secretFiles := 0
-	for _, it := range cat.Items {
-		switch r := it.Resource.(type) {
-		case resource.Command:
-			for _, text := range []string{r.Name, r.Script, r.Guard} {
-				if n := contains(text); n != "" {
-					t.Errorf("%s on %s shows secret %s", r.ID(), it.Host, n)
-				}
-			}
-		case resource.File:
-			if n := contains(string(r.Content)); n != "" && !r.Secret {
-				t.Errorf("%s on %s holds secret %s but is not secret", r.Path, it.Host, n)
-			}
-			if r.Secret {
-				secretFiles++
-			}
-		}
-		ch := it.Resource.Plan(resource.State{})
-		for _, f := range ch.Fields {
-			if n := contains(f.Old + f.New); n != "" {
-				t.Errorf("the plan of %s on %s shows secret %s in %s", it.Resource.ID(), it.Host, n, f.Field)
-			}
-		}
-	}
+	secretFiles := componenttest.SecretsInSecretPlaces(t, cat, s)
 	if secretFiles != 3 { // glance-api.conf on each control host
 		t.Errorf("%d secret files, want 3", secretFiles)
 	}
@@ -221,7 +138,7 @@ func TestOrder(t *testing.T) {
 	c := example.Load(t, "production")
 	cat := compile(t, c, s)
 	hosts := []string{"ctl-1", "ctl-2", "ctl-3"}
-	sync := item(t, cat, hosts[0], resource.ID{Kind: resource.KindCommand, Name: "glance/db-sync"})
+	sync := componenttest.Item(t, cat, hosts[0], resource.ID{Kind: resource.KindCommand, Name: "glance/db-sync"})
 	dbRef, err := galera.DatabaseRef(c, Service.Name)
 	if err != nil || !slices.Contains(sync.After, dbRef) {
 		t.Errorf("db-sync is not after Galera's database %v (%v): %v", dbRef, err, sync.After)
@@ -239,7 +156,7 @@ func TestOrder(t *testing.T) {
 		}
 	}
 	for _, h := range hosts {
-		svc := item(t, cat, h, resource.Service{Unit: unit}.ID())
+		svc := componenttest.Item(t, cat, h, resource.Service{Unit: unit}.ID())
 		if svc.Group != group || !slices.Contains(svc.After, sync.Ref()) || !slices.Contains(svc.After, userRef) {
 			t.Errorf("%s %s: group %q after %v", h, unit, svc.Group, svc.After)
 		}
@@ -269,7 +186,7 @@ func TestDisabled(t *testing.T) {
 	c := example.Load(t, "lab")
 	off := false
 	c.Services.OpenStack.Glance.Enabled = &off
-	items, groups, err := Component{}.Items(&catalog.Input{Cloud: c, Secret: newFakeSecrets().get})
+	items, groups, err := Component{}.Items(&catalog.Input{Cloud: c, Secret: newFakeSecrets().Get})
 	if err != nil || len(items) != 0 || len(groups) != 0 {
 		t.Errorf("disabled Glance: %d items, %d groups, %v", len(items), len(groups), err)
 	}
@@ -279,7 +196,7 @@ func TestDisabled(t *testing.T) {
 func TestMissingSecret(t *testing.T) {
 	s := newFakeSecrets()
 	delete(s, Service.UserSecret())
-	_, _, err := Component{}.Items(&catalog.Input{Cloud: example.Load(t, "lab"), Secret: s.get})
+	_, _, err := Component{}.Items(&catalog.Input{Cloud: example.Load(t, "lab"), Secret: s.Get})
 	if err == nil || !strings.Contains(err.Error(), Service.UserSecret()) {
 		t.Errorf("error %v does not name %s", err, Service.UserSecret())
 	}

@@ -26,7 +26,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -48,38 +47,6 @@ const (
 	// glanceHost is where examples/lab places Glance.
 	glanceHost = "ctl-3"
 )
-
-type giLab struct {
-	*labtest.Lab
-	cloudsYAML string
-}
-
-// osc runs Debian's openstack client here against the lab's public
-// endpoints; its output is recorded for the secrets check.
-func (l *giLab) osc(args ...string) (string, error) {
-	cmd := exec.Command("openstack", append([]string{"--os-cloud", cloud}, args...)...)
-	cmd.Env = append(os.Environ(), "OS_CLIENT_CONFIG_FILE="+l.cloudsYAML)
-	out, err := cmd.CombinedOutput()
-	l.Record(string(out))
-	return strings.TrimSpace(string(out)), err
-}
-
-// oscUntil retries a call until it succeeds or limit passes (a token
-// through a virtual IP that is still moving, Glance still starting).
-func (l *giLab) oscUntil(t *testing.T, limit time.Duration, args ...string) string {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	for {
-		out, err := l.osc(args...)
-		if err == nil {
-			return out
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("openstack %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		time.Sleep(5 * time.Second)
-	}
-}
 
 // imageFile writes a small raw image: a fixed pattern (so that a store
 // that returned zeros or another image's data is caught) and random
@@ -107,8 +74,8 @@ type image struct {
 	Size     int64  `json:"size"`
 }
 
-func (l *giLab) show(id string) (image, error) {
-	out, err := l.osc("image", "show", id, "-f", "json")
+func show(l *labtest.Lab, id string) (image, error) {
+	out, err := l.OpenStack("image", "show", id, "-f", "json")
 	var im image
 	if err == nil {
 		err = json.Unmarshal([]byte(out), &im)
@@ -119,18 +86,18 @@ func (l *giLab) show(id string) (image, error) {
 // roundTrip uploads an image through the public virtual IP, waits until
 // it is active, checks Glance's size and checksum against the file, downloads it
 // and compares the bytes; then deletes it.
-func (l *giLab) roundTrip(t *testing.T, name string) {
+func roundTrip(t *testing.T, l *labtest.Lab, name string) {
 	t.Helper()
 	path, data := imageFile(t)
 	start := time.Now()
-	out := l.oscUntil(t, 2*time.Minute, "image", "create", name, "--disk-format", "raw", "--container-format", "bare",
+	out := l.OpenStackUntil(t, 2*time.Minute, "image", "create", name, "--disk-format", "raw", "--container-format", "bare",
 		"--private", "--file", path, "-f", "json")
 	var created image
 	if err := json.Unmarshal([]byte(out), &created); err != nil || created.ID == "" {
 		t.Fatalf("image create: %v\n%s", err, out)
 	}
 	defer func() {
-		if out, err := l.osc("image", "delete", created.ID); err != nil {
+		if out, err := l.OpenStack("image", "delete", created.ID); err != nil {
 			t.Errorf("image delete: %v\n%s", err, out)
 		}
 	}()
@@ -138,7 +105,7 @@ func (l *giLab) roundTrip(t *testing.T, name string) {
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		var err error
-		if im, err = l.show(created.ID); err == nil && im.Status == "active" {
+		if im, err = show(l, created.ID); err == nil && im.Status == "active" {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -152,7 +119,7 @@ func (l *giLab) roundTrip(t *testing.T, name string) {
 		t.Errorf("Glance's size and checksum differ from the file's (%d bytes, md5 %x): %+v", len(data), md, im)
 	}
 	back := filepath.Join(t.TempDir(), "back.raw")
-	if out, err := l.osc("image", "save", "--file", back, created.ID); err != nil {
+	if out, err := l.OpenStack("image", "save", "--file", back, created.ID); err != nil {
 		t.Fatalf("image save: %v\n%s", err, out)
 	}
 	got, err := os.ReadFile(back)
@@ -165,39 +132,35 @@ func (l *giLab) roundTrip(t *testing.T, name string) {
 }
 
 func TestLabGlance(t *testing.T) {
-	l := &giLab{Lab: labtest.New(t, labtest.Config{Prefix: labPrefix, Net: labNet, CloudName: cloud, Secrets: true, Components: applied})}
-	if _, err := exec.LookPath("openstack"); err != nil {
-		t.Fatal("no openstack here: .ci/apt-deps installs python3-openstackclient")
-	}
+	l := labtest.New(t, labtest.Config{Prefix: labPrefix, Net: labNet, CloudName: cloud, Secrets: true, Components: applied})
 	start := time.Now()
 	up := l.Up()
 	t.Logf("lab up in %s: %s", time.Since(start).Round(time.Second), labtest.LastLine(up))
 	applyStart := time.Now()
 	out := l.Must("apply", "--auto-approve", "--component", applied)
 	t.Logf("first apply (%s) in %s: %s", applied, time.Since(applyStart).Round(time.Second), labtest.LastLine(out))
-	l.cloudsYAML = filepath.Join(t.TempDir(), "clouds.yaml")
-	l.Must("openstack", "clouds-yaml", "--out", l.cloudsYAML)
-	l.oscUntil(t, 5*time.Minute, "image", "list")
+	l.CloudsYAML()
+	l.OpenStackUntil(t, 5*time.Minute, "image", "list")
 	t.Logf("lab up to a working Glance (images listed through the public virtual IP): %s", time.Since(start).Round(time.Second))
 
 	t.Run("catalog", func(t *testing.T) {
-		out, err := l.osc("endpoint", "list", "--service", "image", "-f", "value", "-c", "Interface", "-c", "URL")
+		out, err := l.OpenStack("endpoint", "list", "--service", "image", "-f", "value", "-c", "Interface", "-c", "URL")
 		for _, want := range []string{"public https://" + labNet + "100.10:9292", "internal http://" + labNet + "20.10:9292"} {
 			if err != nil || !strings.Contains(out, want) {
 				t.Errorf("image endpoints lack %q (%v):\n%s", want, err, out)
 			}
 		}
-		out, err = l.osc("role", "assignment", "list", "--user", "glance", "--project", "service", "--names", "-f", "value", "-c", "Role")
+		out, err = l.OpenStack("role", "assignment", "list", "--user", "glance", "--project", "service", "--names", "-f", "value", "-c", "Role")
 		if err != nil || out != "service" {
 			t.Errorf("the glance user's roles on the service project: %q (%v), want service", out, err)
 		}
-		out, err = l.osc("image", "stores", "list", "-f", "value", "-c", "ID")
+		out, err = l.OpenStack("image", "stores", "list", "-f", "value", "-c", "ID")
 		if err != nil || out != "file" {
 			t.Errorf("Glance's stores: %q (%v), want the file store alone", out, err)
 		}
 	})
 
-	t.Run("image round trip", func(t *testing.T) { l.roundTrip(t, "fm-lab-image") })
+	t.Run("image round trip", func(t *testing.T) { roundTrip(t, l, "fm-lab-image") })
 
 	t.Run("checks on the host", func(t *testing.T) {
 		// glance-manage reads glance-api.conf and asks the database;
@@ -218,14 +181,7 @@ func TestLabGlance(t *testing.T) {
 		t.Logf("status:\n%s", labtest.Describe(rs))
 	})
 
-	t.Run("no-op re-apply", func(t *testing.T) {
-		start := time.Now()
-		out := l.Must("apply", "--auto-approve", "--component", applied)
-		t.Logf("re-apply in %s: %s", time.Since(start).Round(time.Millisecond), labtest.LastLine(out))
-		if out := l.Must("plan", "--component", applied); !strings.Contains(out, "No changes.") {
-			t.Errorf("a re-plan changes something:\n%s", out)
-		}
-	})
+	t.Run("no-op re-apply", l.NoOpReapply)
 
 	t.Run("the VIP holder stops", func(t *testing.T) {
 		holder := l.Holder(labNet + "100.10")
@@ -237,7 +193,7 @@ func TestLabGlance(t *testing.T) {
 		}
 		l.Must("lab", "stop", holder)
 		stopped := time.Now()
-		l.roundTrip(t, "fm-lab-image-failover")
+		roundTrip(t, l, "fm-lab-image-failover")
 		t.Logf("%s stopped: an image uploaded and downloaded through the public virtual IP (now on %s) after %s",
 			holder, l.Holder(labNet+"100.10"), time.Since(stopped).Round(100*time.Millisecond))
 		// Glance's one host asks for itself and through the virtual IP.

@@ -17,8 +17,6 @@ package placement_test
 
 import (
 	"encoding/json"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -40,93 +38,56 @@ const (
 	applied = "fabric,galera,memcached,loadbalancer,keystone,placement,glance"
 )
 
-type plLab struct {
-	*labtest.Lab
-	cloudsYAML string
-}
-
-// osc runs Debian's openstack client here against the lab's public
-// endpoints; its output is recorded for the secrets check.
-func (l *plLab) osc(args ...string) (string, error) {
-	cmd := exec.Command("openstack", append([]string{"--os-cloud", cloud}, args...)...)
-	cmd.Env = append(os.Environ(), "OS_CLIENT_CONFIG_FILE="+l.cloudsYAML)
-	out, err := cmd.CombinedOutput()
-	l.Record(string(out))
-	return strings.TrimSpace(string(out)), err
-}
-
-// oscUntil retries a call until it succeeds or limit passes (a token
-// through a virtual IP that is still moving, Placement still starting).
-func (l *plLab) oscUntil(t *testing.T, limit time.Duration, args ...string) string {
-	t.Helper()
-	l.T.Helper()
-	deadline := time.Now().Add(limit)
-	for {
-		out, err := l.osc(args...)
-		if err == nil {
-			return out
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("openstack %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		time.Sleep(5 * time.Second)
-	}
-}
-
 // providerRoundTrip creates a resource provider with an inventory of
 // VCPU, finds it as an allocation candidate, and deletes it: the
 // database behind Placement written and read through the API.
-func (l *plLab) providerRoundTrip(t *testing.T, name string) {
+func providerRoundTrip(t *testing.T, l *labtest.Lab, name string) {
 	t.Helper()
-	out := l.oscUntil(t, 2*time.Minute, "resource", "provider", "create", name, "-f", "json")
+	out := l.OpenStackUntil(t, 2*time.Minute, "resource", "provider", "create", name, "-f", "json")
 	var rp struct{ UUID string }
 	if err := json.Unmarshal([]byte(out), &rp); err != nil || rp.UUID == "" {
 		t.Fatalf("resource provider create: %v\n%s", err, out)
 	}
 	defer func() {
-		if out, err := l.osc("resource", "provider", "delete", rp.UUID); err != nil {
+		if out, err := l.OpenStack("resource", "provider", "delete", rp.UUID); err != nil {
 			t.Errorf("resource provider delete: %v\n%s", err, out)
 		}
 	}()
-	if out, err := l.osc("resource", "provider", "inventory", "set", rp.UUID, "--resource", "VCPU=8", "-f", "json"); err != nil {
+	if out, err := l.OpenStack("resource", "provider", "inventory", "set", rp.UUID, "--resource", "VCPU=8", "-f", "json"); err != nil {
 		t.Fatalf("inventory set: %v\n%s", err, out)
 	}
-	out, err := l.osc("allocation", "candidate", "list", "--resource", "VCPU=2", "-f", "json")
+	out, err := l.OpenStack("allocation", "candidate", "list", "--resource", "VCPU=2", "-f", "json")
 	if err != nil || !strings.Contains(out, rp.UUID) {
 		t.Errorf("allocation candidates for VCPU=2 lack %s (%v):\n%s", rp.UUID, err, out)
 	}
 }
 
 func TestLabPlacement(t *testing.T) {
-	l := &plLab{Lab: labtest.New(t, labtest.Config{Prefix: labPrefix, Net: labNet, CloudName: cloud, Secrets: true, Components: applied})}
-	if _, err := exec.LookPath("openstack"); err != nil {
-		t.Fatal("no openstack here: .ci/apt-deps installs python3-openstackclient and python3-osc-placement")
-	}
+	l := labtest.New(t, labtest.Config{Prefix: labPrefix, Net: labNet, CloudName: cloud, Secrets: true, Components: applied})
 	start := time.Now()
 	up := l.Up()
 	t.Logf("lab up in %s: %s", time.Since(start).Round(time.Second), labtest.LastLine(up))
 	applyStart := time.Now()
 	out := l.Must("apply", "--auto-approve", "--component", applied)
 	t.Logf("first apply (%s) in %s: %s", applied, time.Since(applyStart).Round(time.Second), labtest.LastLine(out))
-	l.cloudsYAML = filepath.Join(t.TempDir(), "clouds.yaml")
-	l.Must("openstack", "clouds-yaml", "--out", l.cloudsYAML)
-	l.oscUntil(t, 5*time.Minute, "resource", "provider", "list")
+	cloudsYAML := l.CloudsYAML() // the openstack client with python3-osc-placement
+	l.OpenStackUntil(t, 5*time.Minute, "resource", "provider", "list")
 	t.Logf("lab up to a working Placement (resource providers listed through the public virtual IP): %s", time.Since(start).Round(time.Second))
 
 	t.Run("catalog", func(t *testing.T) {
-		out, err := l.osc("endpoint", "list", "--service", "placement", "-f", "value", "-c", "Interface", "-c", "URL")
+		out, err := l.OpenStack("endpoint", "list", "--service", "placement", "-f", "value", "-c", "Interface", "-c", "URL")
 		for _, want := range []string{"public https://" + labNet + "100.10:8778", "internal http://" + labNet + "20.10:8778"} {
 			if err != nil || !strings.Contains(out, want) {
 				t.Errorf("placement endpoints lack %q (%v):\n%s", want, err, out)
 			}
 		}
-		out, err = l.osc("role", "assignment", "list", "--user", "placement", "--project", "service", "--names", "-f", "value", "-c", "Role")
+		out, err = l.OpenStack("role", "assignment", "list", "--user", "placement", "--project", "service", "--names", "-f", "value", "-c", "Role")
 		if err != nil || out != "service" {
 			t.Errorf("the placement user's roles on the service project: %q (%v), want service", out, err)
 		}
 	})
 
-	t.Run("resource providers", func(t *testing.T) { l.providerRoundTrip(t, "fm-lab-rp") })
+	t.Run("resource providers", func(t *testing.T) { providerRoundTrip(t, l, "fm-lab-rp") })
 
 	t.Run("upgrade check on a host", func(t *testing.T) {
 		// placement-status reads placement.conf and checks the database.
@@ -144,31 +105,24 @@ func TestLabPlacement(t *testing.T) {
 		t.Logf("status:\n%s", labtest.Describe(rs))
 	})
 
-	t.Run("no-op re-apply", func(t *testing.T) {
-		start := time.Now()
-		out := l.Must("apply", "--auto-approve", "--component", applied)
-		t.Logf("re-apply in %s: %s", time.Since(start).Round(time.Millisecond), labtest.LastLine(out))
-		if out := l.Must("plan", "--component", applied); !strings.Contains(out, "No changes.") {
-			t.Errorf("a re-plan changes something:\n%s", out)
-		}
-	})
+	t.Run("no-op re-apply", l.NoOpReapply)
 
 	t.Run("the VIP holder stops", func(t *testing.T) {
 		holder := l.Holder(labNet + "100.10")
 		if holder == "" {
 			t.Fatal("nobody holds the public virtual IP")
 		}
-		token, err := l.osc("token", "issue", "-f", "value", "-c", "id")
+		token, err := l.OpenStack("token", "issue", "-f", "value", "-c", "id")
 		if err != nil {
 			t.Fatalf("token issue: %v\n%s", err, token)
 		}
 		calls := startCaller(t, "https://"+labNet+"100.10:8778/resource_providers", token,
-			filepath.Join(filepath.Dir(l.cloudsYAML), cloud+"-ca.pem"))
+			filepath.Join(filepath.Dir(cloudsYAML), cloud+"-ca.pem"))
 		time.Sleep(3 * time.Second)
 		stopping := time.Now()
 		l.Must("lab", "stop", holder)
 		stopped := time.Now()
-		l.providerRoundTrip(t, "fm-lab-rp-failover")
+		providerRoundTrip(t, l, "fm-lab-rp-failover")
 		t.Logf("%s stopped: a resource provider written and read through the public virtual IP (now on %s) after %s",
 			holder, l.Holder(labNet+"100.10"), time.Since(stopped).Round(100*time.Millisecond))
 		rs := l.WaitStatus("placement degraded by "+holder, 2*time.Minute, func(rs []health.Result) bool {

@@ -59,6 +59,7 @@ type Lab struct {
 
 	secretValues []string
 	outputs      []string
+	cloudsYAML   string // CloudsYAML's file
 }
 
 // New skips the test where the lab cannot run (not root, a tool missing,
