@@ -69,6 +69,9 @@ func (b *Builder) Add(host string, r resource.Resource, after ...*catalog.Item) 
 type Host struct {
 	Name               string
 	Prepared, Restarts []*catalog.Item
+	// After is what else the unit waits for, of other components (a Ceph
+	// client's keyring: ceph.ClientReady).
+	After []catalog.Ref
 }
 
 // Schema is the service's schema migration: Manage runs as the
@@ -116,7 +119,7 @@ func (b *Builder) Finish(c *model.Cloud, hosts []Host, unit string, schema Schem
 	for _, h := range hosts {
 		svc := resource.Service{Unit: unit, Enabled: true, Running: true}
 		it := b.Add(h.Name, nil, h.Prepared...)
-		it.After = append(append(it.After, sync.Ref(), hostnet.Ready(h.Name)), authAfter...)
+		it.After = append(append(append(it.After, sync.Ref(), hostnet.Ready(h.Name)), authAfter...), h.After...)
 		for _, r := range h.Restarts {
 			svc.Subscribes = append(svc.Subscribes, r.Resource.ID())
 			it.Subscribes = append(it.Subscribes, r.Ref())

@@ -55,6 +55,33 @@ type Service struct {
 	Networks func(c *model.Cloud) []model.NetworkRole
 	// Rules check the service's section (fundament validate).
 	Rules []Rule
+	// Ceph makes the service a client of the Ceph cluster: on its hosts
+	// the Ceph component installs ceph-common, writes ceph.conf and the
+	// client's keyring; nil: it is none.
+	Ceph *CephClient
+}
+
+// CephClient is a service's cephx client: Client names it (client.glance)
+// and must be one of Ceph's clients, whose caps the Ceph component gives
+// (secrets.CephClients). Its keyring is /etc/ceph/ceph.client.CLIENT.keyring,
+// 0640 root:Group, written after Package made the group on the host.
+type CephClient struct {
+	Client, Group, Package string
+	// Enabled says whether the cloud uses Ceph for the service (Glance
+	// with backend rbd); nil: whenever Ceph is enabled.
+	Enabled func(c *model.Cloud) bool
+}
+
+// CephClientOf is the service's Ceph client in cloud c, nil when it uses
+// none there.
+func (s *Service) CephClientOf(c *model.Cloud) *CephClient {
+	if s.Ceph == nil || !model.Enabled(c.Services.Ceph.Enabled, true) {
+		return nil
+	}
+	if s.Ceph.Enabled != nil && !s.Ceph.Enabled(c) {
+		return nil
+	}
+	return s.Ceph
 }
 
 // Section is what every service's section of the model has.

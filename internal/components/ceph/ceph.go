@@ -53,7 +53,7 @@ func (Component) Items(in *catalog.Input) ([]*catalog.Item, []*catalog.Group, er
 	if err != nil {
 		return nil, nil, err
 	}
-	b := &builder{t: t, k: k, in: in, serving: serving(in.Probe, t), perHost: map[string]*hostItems{}}
+	b := &builder{t: t, k: k, in: in, serving: serving(in.Probe, t), perHost: map[string]*hostItems{}, clients: map[string]*catalog.Item{}}
 	for _, h := range t.Hosts {
 		if err := b.common(h); err != nil {
 			return nil, nil, err
@@ -71,6 +71,9 @@ func (Component) Items(in *catalog.Input) ([]*catalog.Item, []*catalog.Group, er
 		osds = append(osds, b.osds(o)...)
 	}
 	b.pools(osds)
+	if err := b.consumers(); err != nil {
+		return nil, nil, err
+	}
 	for _, h := range t.Hosts {
 		b.bootTargets(h)
 	}
@@ -117,7 +120,8 @@ type builder struct {
 	in      *catalog.Input
 	serving bool
 	perHost map[string]*hostItems
-	config  *catalog.Item // ceph/mon-config on the first monitor
+	clients map[string]*catalog.Item // ceph.conf on the hosts of Ceph's clients that are no Ceph hosts
+	config  *catalog.Item            // ceph/mon-config on the first monitor
 	items   []*catalog.Item
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/fundament-cloud/fundament/internal/apiservice"
 	"github.com/fundament-cloud/fundament/internal/catalog"
+	"github.com/fundament-cloud/fundament/internal/components/ceph"
 	"github.com/fundament-cloud/fundament/internal/components/galera"
 	"github.com/fundament-cloud/fundament/internal/components/keystone"
 	"github.com/fundament-cloud/fundament/internal/endpoint"
@@ -108,7 +109,7 @@ func (b *builder) build() (*catalog.Group, error) {
 	hosts := make([]apiservice.Host, len(b.hosts))
 	for i, h := range b.hosts {
 		var pkgs []*catalog.Item
-		for _, name := range append([]string{"glance-api"}, storePackages(b.store)...) {
+		for _, name := range []string{"glance-api"} {
 			pkg, err := b.in.Package(name)
 			if err != nil {
 				return nil, err
@@ -123,6 +124,11 @@ func (b *builder) build() (*catalog.Group, error) {
 		}
 		prepared = append(prepared, b.Add(h.Name, resource.File{Path: helperPath, Content: []byte(helper), Mode: "0755"}, pkgs...))
 		hosts[i] = apiservice.Host{Name: h.Name, Prepared: prepared, Restarts: append(slices.Clone(pkgs), cf)}
+		if cc := Service.CephClientOf(b.c); cc != nil {
+			// librados reads ceph.conf and the keyring at each connection:
+			// the unit waits for them, and restarts for neither.
+			hosts[i].After = append(hosts[i].After, ceph.ClientReady(h.Name, cc.Client))
+		}
 	}
 	// glance-manage db sync runs expand, the data migrations and
 	// contract (offline); the guard is glance-manage db check's test,

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/fundament-cloud/fundament/internal/catalog"
+	"github.com/fundament-cloud/fundament/internal/components/ceph"
 	"github.com/fundament-cloud/fundament/internal/components/galera"
 	"github.com/fundament-cloud/fundament/internal/components/keystone"
 	"github.com/fundament-cloud/fundament/internal/model"
@@ -100,8 +101,14 @@ func TestStore(t *testing.T) {
 			t.Errorf("the RBD store's glance-api.conf lacks %q", want)
 		}
 	}
-	if _, ok := cat.Get(catalog.Ref{Host: "ctl-1", ID: resource.Package{Name: "ceph-common"}.ID()}); !ok {
-		t.Errorf("the RBD store without ceph-common (python3-rbd, python3-rados)")
+	// The Ceph component writes the client's keyring (and installs
+	// ceph-common: python3-rbd, python3-rados) from the declaration.
+	keyring := ceph.ClientReady("ctl-1", cephClient)
+	if cc := Service.CephClientOf(c); cc == nil || cc.Client != cephClient || cc.Group != "glance" {
+		t.Errorf("the RBD store's Ceph client: %+v", cc)
+	}
+	if svc := componenttest.Item(t, cat, "ctl-1", resource.Service{Unit: unit}.ID()); !slices.Contains(svc.After, keyring) {
+		t.Errorf("glance-api starts before its keyring (%v): after %v", keyring, svc.After)
 	}
 
 	lab := compile(t, example.Load(t, "lab"), s)
@@ -114,8 +121,8 @@ func TestStore(t *testing.T) {
 	if strings.Contains(conf, "rbd") {
 		t.Errorf("the file store's glance-api.conf names rbd")
 	}
-	if _, ok := lab.Get(catalog.Ref{Host: "ctl-3", ID: resource.Package{Name: "ceph-common"}.ID()}); ok {
-		t.Errorf("the file store installs ceph-common")
+	if cc := Service.CephClientOf(example.Load(t, "lab")); cc != nil {
+		t.Errorf("the file store is a Ceph client: %+v", cc)
 	}
 
 }
@@ -170,7 +177,7 @@ func TestOrder(t *testing.T) {
 			subs = append(subs, r.ID.Name)
 		}
 		sort.Strings(subs)
-		want := []string{"ceph-common", "glance-api", confPath}
+		want := []string{"glance-api", confPath}
 		sort.Strings(want)
 		if !slices.Equal(subs, want) {
 			t.Errorf("%s %s restarts on %v, want %v", h, unit, subs, want)

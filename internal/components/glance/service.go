@@ -29,6 +29,12 @@ var Service = &service.Service{
 	// document), which HAProxy's check, expecting 200, would refuse.
 	API:      &service.API{Type: "image", Port: 9292, Path: "", Check: "/healthcheck"},
 	Networks: networks,
+	// The RBD store's client: the Ceph component writes its keyring
+	// (root:glance 0640, glance-api runs as glance) and ceph.conf on
+	// Glance's hosts, and installs ceph-common, which brings the
+	// python3-rbd and python3-rados the store imports.
+	Ceph: &service.CephClient{Client: cephClient, Group: "glance", Package: "glance-api",
+		Enabled: func(c *model.Cloud) bool { return storeOf(c) == storeRBD }},
 }
 
 // The rules read the declaration (its hosts): set here, not in its

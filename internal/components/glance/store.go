@@ -61,13 +61,3 @@ func storeSections(f *ini.File, store string) {
 	f.Section("os_glance_staging_store").Set("filesystem_store_datadir", stagingDir)
 	f.Section("os_glance_tasks_store").Set("filesystem_store_datadir", tasksDir)
 }
-
-// storePackages are what the store needs beyond glance-api: the RBD
-// store's Python bindings (python3-rbd, python3-rados) come with
-// ceph-common at the Ceph release's version.
-func storePackages(store string) []string {
-	if store == storeRBD {
-		return []string{"ceph-common"}
-	}
-	return nil
-}

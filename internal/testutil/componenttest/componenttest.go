@@ -27,8 +27,8 @@ func Compile(t testing.TB, component catalog.Component, in *catalog.Input) *cata
 	return cat
 }
 
-// placeholders are the other components' commands and services the items
-// come after.
+// placeholders are the other components' commands, services, files and
+// packages the items come after.
 type placeholders struct{ of []*catalog.Item }
 
 func (placeholders) Name() string { return "placeholders" }
@@ -51,6 +51,10 @@ func (p placeholders) Items(*catalog.Input) ([]*catalog.Item, []*catalog.Group, 
 				out = append(out, &catalog.Item{Host: r.Host, Resource: resource.Command{Name: r.ID.Name, Script: "true"}})
 			case resource.KindService:
 				out = append(out, &catalog.Item{Host: r.Host, Resource: resource.Service{Unit: r.ID.Name, Running: true}})
+			case resource.KindFile:
+				out = append(out, &catalog.Item{Host: r.Host, Resource: resource.File{Path: r.ID.Name}})
+			case resource.KindPackage:
+				out = append(out, &catalog.Item{Host: r.Host, Resource: resource.Package{Name: r.ID.Name}})
 			}
 		}
 	}
