@@ -4,8 +4,8 @@ package glance_test
 // and addresses) with Galera, memcached, the load balancer, Keystone,
 // Placement (examples/lab enables it: HAProxy has its frontends, whose
 // backends must answer for the load balancer to be OK) and Glance
-// applied. examples/lab runs Glance on ctl-3 with the file store until
-// Fundament deploys Ceph (docs/glance.md). From this machine, Debian's
+// applied, and Ceph: examples/lab runs Glance on the three control hosts
+// with its images in Ceph's images pool (RBD). From this machine, Debian's
 // openstack client with the generated clouds.yaml finds Glance in the
 // catalog, uploads a small image through the public virtual IP with TLS,
 // downloads it and compares it byte for byte and with Glance's
@@ -43,8 +43,9 @@ const (
 	// applied: Glance and what it needs (no RabbitMQ: Glance's
 	// notifications are off); fabric for the machine's route to the
 	// public virtual IP; placement, which examples/lab enables.
-	applied = "fabric,galera,memcached,loadbalancer,keystone,placement,glance"
-	// glanceHost is where examples/lab places Glance.
+	applied = "fabric,galera,memcached,loadbalancer,keystone,placement,ceph,glance"
+	// glanceHost is one of Glance's hosts (ctl-1 holds the virtual IPs
+	// first, and the test stops their holder).
 	glanceHost = "ctl-3"
 )
 
@@ -155,12 +156,29 @@ func TestLabGlance(t *testing.T) {
 			t.Errorf("the glance user's roles on the service project: %q (%v), want service", out, err)
 		}
 		out, err = l.OpenStack("image", "stores", "list", "-f", "value", "-c", "ID")
-		if err != nil || out != "file" {
-			t.Errorf("Glance's stores: %q (%v), want the file store alone", out, err)
+		if err != nil || out != "rbd" {
+			t.Errorf("Glance's stores: %q (%v), want the RBD store alone", out, err)
 		}
 	})
 
 	t.Run("image round trip", func(t *testing.T) { roundTrip(t, l, "fm-lab-image") })
+
+	t.Run("the image is in Ceph", func(t *testing.T) {
+		path, _ := imageFile(t)
+		out := l.OpenStackUntil(t, 2*time.Minute, "image", "create", "fm-lab-in-ceph", "--disk-format", "raw", "--container-format", "bare",
+			"--private", "--file", path, "-f", "json")
+		var im image
+		if err := json.Unmarshal([]byte(out), &im); err != nil || im.ID == "" {
+			t.Fatalf("image create: %v\n%s", err, out)
+		}
+		defer l.OpenStack("image", "delete", im.ID)
+		// RBD image names are the image ids: stor-1 asks as client.admin.
+		got, err := l.In("stor-1", "rbd -p images ls")
+		l.Record(got)
+		if err != nil || !strings.Contains(got, im.ID) {
+			t.Errorf("the images pool lacks image %s (%v):\n%s", im.ID, err, got)
+		}
+	})
 
 	t.Run("checks on the host", func(t *testing.T) {
 		// glance-manage reads glance-api.conf and asks the database;
@@ -176,7 +194,7 @@ func TestLabGlance(t *testing.T) {
 
 	t.Run("status", func(t *testing.T) {
 		rs := l.WaitStatus("glance OK", 3*time.Minute, func(rs []health.Result) bool {
-			return len(rs) == 2 && health.Worst(rs) == health.OK
+			return len(rs) == 4 && health.Worst(rs) == health.OK
 		}, "glance", "glance")
 		t.Logf("status:\n%s", labtest.Describe(rs))
 	})
@@ -185,20 +203,18 @@ func TestLabGlance(t *testing.T) {
 
 	t.Run("the VIP holder stops", func(t *testing.T) {
 		holder := l.Holder(labNet + "100.10")
-		switch holder {
-		case "":
+		if holder == "" {
 			t.Fatal("nobody holds the public virtual IP")
-		case glanceHost:
-			t.Fatalf("%s, Glance's one host, holds the virtual IPs: stopping it stops Glance, which this test does not measure", holder)
 		}
 		l.Must("lab", "stop", holder)
 		stopped := time.Now()
 		roundTrip(t, l, "fm-lab-image-failover")
 		t.Logf("%s stopped: an image uploaded and downloaded through the public virtual IP (now on %s) after %s",
 			holder, l.Holder(labNet+"100.10"), time.Since(stopped).Round(100*time.Millisecond))
-		// Glance's one host asks for itself and through the virtual IP.
-		rs := l.WaitStatus("glance OK without "+holder, 2*time.Minute, func(rs []health.Result) bool {
-			return len(rs) == 2 && health.Worst(rs) == health.OK
+		// The stopped host's Glance is down; through the virtual IP it
+		// answers.
+		rs := l.WaitStatus("glance degraded by "+holder, 2*time.Minute, func(rs []health.Result) bool {
+			return len(rs) == 4 && health.Worst(rs) == health.Down && rs[len(rs)-1].Status == health.OK
 		}, "glance", "glance")
 		t.Logf("with %s stopped:\n%s", holder, labtest.Describe(rs))
 		l.Must("lab", "start", holder)
