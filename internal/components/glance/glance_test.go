@@ -42,11 +42,11 @@ func confOf(t *testing.T, cat *catalog.Catalog, host string) resource.File {
 	return componenttest.Item(t, cat, host, resource.File{Path: confPath}.ID()).Resource.(resource.File)
 }
 
-// TestConfigGolden: glance-api.conf of the lab's one host (the file
-// store) and of a production host (RBD).
+// TestConfigGolden: glance-api.conf of a lab host (one worker, RBD)
+// and of a production host (RBD); TestStore covers the file store.
 func TestConfigGolden(t *testing.T) {
 	for _, tc := range []struct{ example, host, golden string }{
-		{"lab", "ctl-3", "glance-api-file.conf"},
+		{"lab", "ctl-3", "glance-api-lab.conf"},
 		{"production", "ctl-2", "glance-api-rbd.conf"},
 	} {
 		t.Run(tc.example, func(t *testing.T) {
@@ -111,8 +111,11 @@ func TestStore(t *testing.T) {
 		t.Errorf("glance-api starts before its keyring (%v): after %v", keyring, svc.After)
 	}
 
-	lab := compile(t, example.Load(t, "lab"), s)
-	conf = string(confOf(t, lab, "ctl-3").Content)
+	// examples/lab stores its images in Ceph too: the file store is
+	// the lab's choice without it.
+	files := example.Load(t, "lab")
+	files.Services.OpenStack.Glance.Backend = storeFile
+	conf = string(confOf(t, compile(t, files, s), "ctl-3").Content)
 	for _, want := range []string{"enabled_backends=file:file", "default_backend=file", "[file]\nfilesystem_store_datadir=" + fileDir} {
 		if !strings.Contains(conf, want) {
 			t.Errorf("the file store's glance-api.conf lacks %q", want)
@@ -121,10 +124,9 @@ func TestStore(t *testing.T) {
 	if strings.Contains(conf, "rbd") {
 		t.Errorf("the file store's glance-api.conf names rbd")
 	}
-	if cc := Service.CephClientOf(example.Load(t, "lab")); cc != nil {
+	if cc := Service.CephClientOf(files); cc != nil {
 		t.Errorf("the file store is a Ceph client: %+v", cc)
 	}
-
 }
 
 // TestNoSecretOutsideSecretPlaces: a secret value appears only in a
