@@ -155,9 +155,15 @@ func TestLabGlance(t *testing.T) {
 		if err != nil || out != "service" {
 			t.Errorf("the glance user's roles on the service project: %q (%v), want service", out, err)
 		}
-		out, err = l.OpenStack("image", "stores", "list", "-f", "value", "-c", "ID")
-		if err != nil || out != "rbd" {
-			t.Errorf("Glance's stores: %q (%v), want the RBD store alone", out, err)
+		var info struct {
+			Stores []struct {
+				ID      string `json:"id"`
+				Default bool   `json:"default"`
+			} `json:"stores"`
+		}
+		err = l.APIGet("https://"+labNet+"100.10:9292/v2/info/stores", &info)
+		if err != nil || len(info.Stores) != 1 || info.Stores[0].ID != "rbd" || !info.Stores[0].Default {
+			t.Errorf("Glance's stores: %+v (%v), want the RBD store alone", info.Stores, err)
 		}
 	})
 

@@ -1,6 +1,10 @@
 package labtest
 
 import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -60,4 +64,37 @@ func (l *Lab) NoOpReapply(t *testing.T) {
 	if out := l.Must("plan"); !strings.Contains(out, "No changes.") {
 		t.Errorf("a re-plan changes something:\n%s", out)
 	}
+}
+
+// APIGet reads url (an endpoint behind the public virtual IP) as the
+// administrator, for what Debian 12's openstack client cannot ask, and
+// decodes its JSON answer into v.
+func (l *Lab) APIGet(url string, v any) error {
+	token, err := l.OpenStack("token", "issue", "-f", "value", "-c", "id")
+	if err != nil {
+		return fmt.Errorf("token issue: %w: %s", err, token)
+	}
+	client, err := HTTPSClient(filepath.Join(filepath.Dir(l.cloudsYAML), l.CloudName+"-ca.pem"), time.Minute)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("X-Auth-Token", token)
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	l.Record(string(body))
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s: %s", url, resp.Status, body)
+	}
+	return json.Unmarshal(body, v)
 }
