@@ -44,6 +44,10 @@ type Config struct {
 	// Services are declared for the lab besides the cloud's own (a
 	// RabbitMQ user for its test while no service of the cloud has one).
 	Services []*service.Service
+	// Disabled are OpenStack services of examples/lab turned off in the
+	// copy: a test of Keystone needs no Glance (whose images are in
+	// Ceph), and HAProxy would have frontends whose backends never come.
+	Disabled []string
 }
 
 // Lab is a test's lab.
@@ -85,6 +89,9 @@ func New(t *testing.T, cfg Config) *Lab {
 	t.Cleanup(service.Replace(append(components.Services(), cfg.Services...)...))
 	l := &Lab{T: t, Config: cfg, Repo: t.TempDir(), Dir: filepath.Join(t.TempDir(), "lab")}
 	if err := copyExample(l.Repo, cfg.Net, cfg.CloudName); err != nil {
+		t.Fatal(err)
+	}
+	if err := disable(l.Repo, cfg.Disabled); err != nil {
 		t.Fatal(err)
 	}
 	c, diags := validate.Check(l.Repo)
@@ -135,6 +142,28 @@ func copyExample(dst, net, name string) error {
 		}
 		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
 	})
+}
+
+// disable turns the OpenStack services off in the copy's
+// services/openstack.yaml, each where examples/lab enables it.
+func disable(repo string, services []string) error {
+	if len(services) == 0 {
+		return nil
+	}
+	path := filepath.Join(repo, "services", "openstack.yaml")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	s := string(b)
+	for _, name := range services {
+		on := "\n  " + name + ":\n    enabled: true\n"
+		if !strings.Contains(s, on) {
+			return fmt.Errorf("examples/lab's services/openstack.yaml does not enable %s as %q", name, on)
+		}
+		s = strings.Replace(s, on, "\n  "+name+":\n    enabled: false\n", 1)
+	}
+	return os.WriteFile(path, []byte(s), 0o644)
 }
 
 // readSecrets (re)reads the values of the cloud's secrets, public
