@@ -157,12 +157,13 @@ func TestLabGlance(t *testing.T) {
 		}
 		var info struct {
 			Stores []struct {
-				ID      string `json:"id"`
-				Default bool   `json:"default"`
+				ID string `json:"id"`
+				// Glance 30 writes "true", a string.
+				Default json.RawMessage `json:"default"`
 			} `json:"stores"`
 		}
 		err = l.APIGet("https://"+labNet+"100.10:9292/v2/info/stores", &info)
-		if err != nil || len(info.Stores) != 1 || info.Stores[0].ID != "rbd" || !info.Stores[0].Default {
+		if err != nil || len(info.Stores) != 1 || info.Stores[0].ID != "rbd" || strings.Trim(string(info.Stores[0].Default), `"`) != "true" {
 			t.Errorf("Glance's stores: %+v (%v), want the RBD store alone", info.Stores, err)
 		}
 	})
