@@ -2,6 +2,7 @@ package keystone
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/fundament-cloud/fundament/internal/catalog"
@@ -63,11 +64,25 @@ func NewAuthToken(in *catalog.Input, s *service.Service) (AuthToken, error) {
 	return a, nil
 }
 
+// identityCallTimeout is keystonemiddleware's limit, in seconds, on one
+// call to Keystone: well past a loaded validation, well before HAProxy's
+// one-minute server timeout in front of the service.
+const identityCallTimeout = 15
+
 // Section writes [keystone_authtoken] into f: the middleware validates
 // every request's token with Keystone through the internal virtual IP,
 // as the service's user, and keeps the answers in memcached (encrypted
 // and signed with the key every API service shares), so that a token is
 // validated once, not at every call. The password makes f a secret.
+//
+// http_connect_timeout bounds each call to Keystone (connecting and
+// reading). Without it a call sent through the virtual IP's holder just
+// before that host died waits for keystoneauth's own TCP keepalive,
+// which it sets per socket to 60 s idle (over the host's sysctl): in the
+// lab a Placement request with a token to validate then answered 503
+// after 63 s, and HAProxy had given up on it at 60 s. A validation
+// takes well under a second; 6 s was the slowest on the lab's loaded
+// cores.
 func (a AuthToken) Section(f *ini.File) {
 	f.Section("keystone_authtoken").
 		Set("www_authenticate_uri", a.publicURL).
@@ -80,6 +95,7 @@ func (a AuthToken) Section(f *ini.File) {
 		Set("password", a.password).
 		Set("region_name", a.region).
 		Set("service_token_roles_required", "true").
+		Set("http_connect_timeout", strconv.Itoa(identityCallTimeout)).
 		Set("memcached_servers", strings.Join(a.memcacheServers, ",")).
 		Set("memcache_security_strategy", "ENCRYPT").
 		Set("memcache_secret_key", a.memcacheSecret)
