@@ -50,6 +50,32 @@ func BackendURL(s *service.Service, addr netip.Addr) string {
 type Builder struct {
 	Service *service.Service
 	Items   []*catalog.Item
+
+	// Set by Connect.
+	Addrs            []netip.Addr // each host's internal API address, where the service listens
+	DatabaseURL      string       // through the internal virtual IP, with the password
+	DatabasePassword string
+}
+
+// Connect reads what every API service's configuration names: each
+// host's internal API address (HAProxy's backend) and the database URL
+// with the service's password from the secrets.
+func (b *Builder) Connect(in *catalog.Input, hosts []*model.Host) error {
+	name := b.Service.Name
+	backends, err := endpoint.Backends(in.Cloud, hosts, name+" listens there")
+	if err != nil {
+		return err
+	}
+	for _, a := range backends {
+		b.Addrs = append(b.Addrs, a.Addr)
+	}
+	if b.DatabasePassword, err = in.SecretValue(b.Service.DatabaseSecret()); err != nil {
+		return err
+	}
+	if b.DatabaseURL, err = galera.ConnectionURL(in.Cloud, name, b.DatabasePassword); err != nil {
+		return fmt.Errorf("%s's database: %w", name, err)
+	}
+	return nil
 }
 
 // Add declares r on host after the items given.

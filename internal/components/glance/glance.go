@@ -12,15 +12,12 @@ package glance
 import (
 	_ "embed"
 	"fmt"
-	"net/netip"
 	"slices"
 
 	"github.com/fundament-cloud/fundament/internal/apiservice"
 	"github.com/fundament-cloud/fundament/internal/catalog"
 	"github.com/fundament-cloud/fundament/internal/components/ceph"
-	"github.com/fundament-cloud/fundament/internal/components/galera"
 	"github.com/fundament-cloud/fundament/internal/components/keystone"
-	"github.com/fundament-cloud/fundament/internal/endpoint"
 	"github.com/fundament-cloud/fundament/internal/model"
 	"github.com/fundament-cloud/fundament/internal/resource"
 )
@@ -67,11 +64,8 @@ type builder struct {
 	c     *model.Cloud
 	in    *catalog.Input
 	hosts []*model.Host
-	addrs []netip.Addr // internal API address of each host
 	store string
-
-	dbURL, dbPassword string
-	auth              keystone.AuthToken
+	auth  keystone.AuthToken
 }
 
 func newBuilder(in *catalog.Input, hosts []*model.Host) (*builder, error) {
@@ -80,19 +74,10 @@ func newBuilder(in *catalog.Input, hosts []*model.Host) (*builder, error) {
 	if b.store != storeRBD && b.store != storeFile {
 		return nil, fmt.Errorf("glance: no store %q (rbd or file; validation says so too)", b.store)
 	}
-	backends, err := endpoint.Backends(c, hosts, "Glance listens there")
-	if err != nil {
+	if err := b.Connect(in, hosts); err != nil {
 		return nil, err
 	}
-	for _, a := range backends {
-		b.addrs = append(b.addrs, a.Addr)
-	}
-	if b.dbPassword, err = in.SecretValue(Service.DatabaseSecret()); err != nil {
-		return nil, err
-	}
-	if b.dbURL, err = galera.ConnectionURL(c, Service.Name, b.dbPassword); err != nil {
-		return nil, fmt.Errorf("glance's database: %w", err)
-	}
+	var err error
 	if b.auth, err = keystone.NewAuthToken(in, Service); err != nil {
 		return nil, err
 	}
@@ -116,7 +101,7 @@ func (b *builder) build() (*catalog.Group, error) {
 			}
 			pkgs = append(pkgs, b.Add(h.Name, pkg))
 		}
-		text := conf{Cloud: b.c, Addr: b.addrs[i], DatabaseURL: b.dbURL, AuthToken: b.auth, Store: b.store}.String()
+		text := conf{Cloud: b.c, Addr: b.Addrs[i], DatabaseURL: b.DatabaseURL, AuthToken: b.auth, Store: b.store}.String()
 		cf := b.Add(h.Name, resource.File{Path: confPath, Content: []byte(text), Mode: "0640", Owner: "root", Group: "glance", Secret: true}, pkgs...)
 		prepared := append(slices.Clone(pkgs), cf)
 		for _, dir := range []string{stagingDir, tasksDir} {
@@ -133,6 +118,6 @@ func (b *builder) build() (*catalog.Group, error) {
 	// glance-manage db sync runs expand, the data migrations and
 	// contract (offline); the guard is glance-manage db check's test,
 	// read without starting Glance (helper.py).
-	schema := apiservice.Schema{HelperPath: helperPath, DatabaseURL: b.dbURL, Manage: "glance-manage db sync"}
-	return b.Finish(b.c, hosts, unit, schema, b.auth.After, b.dbPassword)
+	schema := apiservice.Schema{HelperPath: helperPath, DatabaseURL: b.DatabaseURL, Manage: "glance-manage db sync"}
+	return b.Finish(b.c, hosts, unit, schema, b.auth.After, b.DatabasePassword)
 }

@@ -16,15 +16,11 @@ package placement
 
 import (
 	_ "embed"
-	"fmt"
-	"net/netip"
 	"slices"
 
 	"github.com/fundament-cloud/fundament/internal/apiservice"
 	"github.com/fundament-cloud/fundament/internal/catalog"
-	"github.com/fundament-cloud/fundament/internal/components/galera"
 	"github.com/fundament-cloud/fundament/internal/components/keystone"
-	"github.com/fundament-cloud/fundament/internal/endpoint"
 	"github.com/fundament-cloud/fundament/internal/model"
 	"github.com/fundament-cloud/fundament/internal/resource"
 )
@@ -71,38 +67,25 @@ func (Component) Items(in *catalog.Input) ([]*catalog.Item, []*catalog.Group, er
 // builder collects the items of every Placement host.
 type builder struct {
 	apiservice.Builder
-	c     *model.Cloud
-	in    *catalog.Input
-	hosts []*model.Host
-	addrs []netip.Addr // internal API address of each host
-
-	dbURL, dbPassword string
-	authAfter         []catalog.Ref
-	conf              string
+	c         *model.Cloud
+	in        *catalog.Input
+	hosts     []*model.Host
+	authAfter []catalog.Ref
+	conf      string
 }
 
 func newBuilder(in *catalog.Input, hosts []*model.Host) (*builder, error) {
 	c := in.Cloud
 	b := &builder{Builder: apiservice.Builder{Service: Service}, c: c, in: in, hosts: hosts}
-	backends, err := endpoint.Backends(c, hosts, "Placement listens there")
-	if err != nil {
+	if err := b.Connect(in, hosts); err != nil {
 		return nil, err
-	}
-	for _, a := range backends {
-		b.addrs = append(b.addrs, a.Addr)
-	}
-	if b.dbPassword, err = in.SecretValue(Service.DatabaseSecret()); err != nil {
-		return nil, err
-	}
-	if b.dbURL, err = galera.ConnectionURL(c, Service.Name, b.dbPassword); err != nil {
-		return nil, fmt.Errorf("placement's database: %w", err)
 	}
 	auth, err := keystone.NewAuthToken(in, Service)
 	if err != nil {
 		return nil, err
 	}
 	b.authAfter = auth.After
-	b.conf = conf{Cloud: c, DatabaseURL: b.dbURL, AuthToken: auth}.String()
+	b.conf = conf{Cloud: c, DatabaseURL: b.DatabaseURL, AuthToken: auth}.String()
 	return b, nil
 }
 
@@ -124,7 +107,7 @@ func (b *builder) build() (*catalog.Group, error) {
 			pkgs = append(pkgs, b.Add(h.Name, pkg))
 		}
 		conf := b.Add(h.Name, resource.File{Path: confPath, Content: []byte(b.conf), Mode: "0640", Owner: "root", Group: "placement", Secret: true}, pkgs...)
-		uwsgi := b.Add(h.Name, resource.File{Path: uwsgiPath, Content: []byte(uwsgiConf(b.c, b.addrs[i]))}, pkgs...)
+		uwsgi := b.Add(h.Name, resource.File{Path: uwsgiPath, Content: []byte(uwsgiConf(b.c, b.Addrs[i]))}, pkgs...)
 		drop := b.Add(h.Name, resource.File{Path: dropInPath, Content: []byte(dropIn())}, pkgs...)
 		help := b.Add(h.Name, resource.File{Path: helperPath, Content: []byte(helper), Mode: "0755"}, pkgs...)
 		restarts := append(slices.Clone(pkgs), conf, uwsgi, drop)
@@ -132,6 +115,6 @@ func (b *builder) build() (*catalog.Group, error) {
 	}
 	// The guard compares the schema's version with the migrations the
 	// package ships (helper.py), so an upgraded package migrates again.
-	schema := apiservice.Schema{HelperPath: helperPath, DatabaseURL: b.dbURL, Manage: "placement-manage db sync"}
-	return b.Finish(b.c, hosts, unit, schema, b.authAfter, b.dbPassword)
+	schema := apiservice.Schema{HelperPath: helperPath, DatabaseURL: b.DatabaseURL, Manage: "placement-manage db sync"}
+	return b.Finish(b.c, hosts, unit, schema, b.authAfter, b.DatabasePassword)
 }
